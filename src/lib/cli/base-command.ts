@@ -1,0 +1,162 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+
+import { ClusterStore, dcosDir, resolveCluster, type ResolvedCluster } from '../config/clusters.js';
+import type { Settings } from '../config/keys.js';
+import { DcosError, InterruptedError } from '../errors.js';
+import type { HttpClient } from '../http/client.js';
+import { renderError } from './error-output.js';
+import { formatJson } from './output.js';
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof DcosCommand)['baseFlags'] & T['flags']
+>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** Grace period after Ctrl-C for in-flight work to unwind before the process is ended with 130. */
+const INTERRUPT_GRACE_MS = 1_000;
+
+/**
+ * Base of every `dcos` command: global flags, the resolved cluster and a ready HTTP client on demand,
+ * `--json` rendering, and the single mapping of errors to stderr and exit codes.
+ */
+export abstract class DcosCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    cluster: Flags.string({
+      description:
+        'use this cluster (name or id) for this command only; default: $DCOS_CLUSTER, else the attached one',
+      helpGroup: 'GLOBAL',
+    }),
+    json: Flags.boolean({
+      description: 'print machine-readable JSON (errors as JSON on stderr)',
+      helpGroup: 'GLOBAL',
+    }),
+    verbose: Flags.boolean({
+      description: 'log HTTP requests to stderr and show stack traces on errors',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: CommandFlags<T>;
+  protected args!: CommandArgs<T>;
+  /** Aborted on Ctrl-C; long-running work listens to it. */
+  protected readonly abortController = new AbortController();
+  private clientPromise: Promise<HttpClient> | undefined;
+  private clusterPromise: Promise<ResolvedCluster> | undefined;
+  private readonly warned = new Set<string>();
+
+  public override async init(): Promise<void> {
+    await super.init();
+    process.once('SIGINT', () => this.interrupt());
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof DcosCommand).baseFlags,
+      enableJsonFlag: false,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+  }
+
+  protected get env(): NodeJS.ProcessEnv {
+    return process.env;
+  }
+
+  protected get json(): boolean {
+    return this.flags?.json ?? this.argv.includes('--json');
+  }
+
+  protected get verbose(): boolean {
+    return this.flags?.verbose ?? this.argv.includes('--verbose');
+  }
+
+  protected store(): ClusterStore {
+    return new ClusterStore(dcosDir(this.env));
+  }
+
+  /** The cluster this command talks to (`--cluster` > `DCOS_CLUSTER` > only one > attached). */
+  protected async cluster(overrides?: Settings): Promise<ResolvedCluster> {
+    if (overrides) return this.resolve(overrides);
+    this.clusterPromise ??= this.resolve();
+    return this.clusterPromise;
+  }
+
+  private async resolve(overrides?: Settings): Promise<ResolvedCluster> {
+    const clusters = await this.store().list();
+    return resolveCluster(clusters, { flag: this.flags.cluster, env: this.env, overrides });
+  }
+
+  /** HTTP client for the resolved cluster, built on first use so commands that need none stay fast. */
+  protected async http(): Promise<HttpClient> {
+    this.clientPromise ??= (async () => {
+      const { clusterClient } = await import('../http/cluster-client.js');
+      const cluster = await this.cluster();
+      return clusterClient(cluster.settings, this.clientHooks());
+    })();
+    return this.clientPromise;
+  }
+
+  protected clientHooks() {
+    return {
+      signal: this.abortController.signal,
+      userAgent: `dcos-cli/${this.config.version}`,
+      warn: (message: string) => this.warnLine(message),
+      ...(this.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+    };
+  }
+
+  /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
+  protected async render(data: unknown, human: () => Promise<void> | void): Promise<void> {
+    if (this.json) this.log(formatJson(data));
+    else await human();
+  }
+
+  protected warnLine(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    if (this.json) process.stderr.write(`${JSON.stringify({ warning: message })}\n`);
+    else process.stderr.write(`Warning: ${message}\n`);
+  }
+
+  /** Progress for humans on a terminal; silent in pipes and with --json. */
+  protected progress(message: string): void {
+    if (process.stderr.isTTY && !this.json) process.stderr.write(`${message}\n`);
+  }
+
+  private interrupt(): void {
+    this.abortController.abort(new InterruptedError());
+    process.exitCode = 130;
+    // Give in-flight requests a moment to unwind and report; then stop regardless.
+    setTimeout(() => {
+      process.stderr.write(
+        this.json
+          ? `${JSON.stringify({ error: { code: 'interrupted', message: 'interrupted' } })}\n`
+          : 'Error: interrupted\n',
+      );
+      process.exit(130);
+    }, INTERRUPT_GRACE_MS).unref();
+  }
+
+  public override async catch(error: Error & { skipOclifErrorHandling?: boolean }): Promise<never> {
+    const interrupted = this.abortController.signal.aborted;
+    const rendered = renderError(
+      interrupted && !(error instanceof DcosError) ? new InterruptedError() : error,
+      {
+        json: this.json,
+        verbose: this.verbose,
+      },
+    );
+    process.stderr.write(rendered.text);
+    process.exitCode = rendered.exitCode;
+    // oclif's top-level handler must not print the error again, only exit with our code.
+    const handled = error as Error & { skipOclifErrorHandling?: boolean; oclif?: { exit: number } };
+    handled.skipOclifErrorHandling = true;
+    handled.oclif = { exit: rendered.exitCode };
+    throw handled;
+  }
+
+  public override async finally(error: Error | undefined): Promise<unknown> {
+    if (this.clientPromise) await (await this.clientPromise.catch(() => undefined))?.close();
+    return super.finally(error);
+  }
+}

@@ -1,0 +1,63 @@
+import { DcosError } from '../errors.js';
+
+interface OclifLikeError {
+  oclif?: { exit?: number };
+  code?: unknown;
+}
+
+export interface RenderedError {
+  exitCode: number;
+  /** Everything to write to stderr, newline-terminated. */
+  text: string;
+}
+
+function oclifExit(error: unknown): number | undefined {
+  const exit = (error as OclifLikeError | undefined)?.oclif?.exit;
+  return typeof exit === 'number' ? exit : undefined;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? text
+  );
+}
+
+/**
+ * The one place that turns any thrown value into what the user sees and the exit code:
+ * 0 ok, 1 failure, 2 usage error, 130 interrupted. Stack traces only with --verbose.
+ */
+export function renderError(error: unknown, options: { json: boolean; verbose: boolean }): RenderedError {
+  let code: string;
+  let message: string;
+  let exitCode: number;
+  let details: unknown;
+  let debug: string | undefined;
+  if (error instanceof DcosError) {
+    ({ code, message, exitCode, details, debug } = error);
+  } else if (oclifExit(error) !== undefined) {
+    // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
+    const exit = oclifExit(error) as number;
+    exitCode = exit === 127 ? 2 : exit;
+    code = exitCode === 2 ? 'usage' : 'failed';
+    message = firstLine((error as Error).message ?? String(error));
+  } else {
+    code = 'internal';
+    exitCode = 1;
+    const reason = error instanceof Error ? error.message : String(error);
+    message = `internal error: ${reason}; rerun with --verbose and report it`;
+  }
+  if (options.json) {
+    const body: Record<string, unknown> = { code, message };
+    if (details !== undefined) body.details = details;
+    return { exitCode, text: `${JSON.stringify({ error: body })}\n` };
+  }
+  let text = `Error: ${message}\n`;
+  if (options.verbose) {
+    if (debug) text += `  detail: ${debug}\n`;
+    if (error instanceof Error && error.stack) text += `${error.stack}\n`;
+  }
+  return { exitCode, text };
+}

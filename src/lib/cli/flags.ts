@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core';
+
+import { readCredentials, type Credentials } from '../config/credentials.js';
+import type { EnvSource } from '../config/keys.js';
+
+/** Where credentials come from: never a password on the command line, where `ps` would show it. */
+export const credentialFlags = {
+  username: Flags.string({ description: 'user to log in as (default: $DCOS_USERNAME)' }),
+  'password-file': Flags.string({
+    description: 'read the password from this file',
+    exclusive: ['password-env'],
+  }),
+  'password-env': Flags.string({ description: 'read the password from this environment variable' }),
+  'token-env': Flags.string({
+    description: 'use the token in this environment variable instead of logging in',
+  }),
+};
+
+export function credentialsFromFlags(
+  flags: { username?: string; 'password-file'?: string; 'password-env'?: string; 'token-env'?: string },
+  env: EnvSource,
+): Promise<Credentials> {
+  return readCredentials(
+    {
+      username: flags.username,
+      passwordFile: flags['password-file'],
+      passwordEnv: flags['password-env'],
+      tokenEnv: flags['token-env'],
+    },
+    env,
+  );
+}

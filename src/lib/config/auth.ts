@@ -1,0 +1,89 @@
+import type { HttpClient } from '../http/client.js';
+import { clusterClient, type ClusterClientHooks } from '../http/cluster-client.js';
+import { DcosError } from '../errors.js';
+import { HttpError } from '../http/errors.js';
+import type { ClusterStore, ResolvedCluster } from './clusters.js';
+import { completeCredentials, type Credentials } from './credentials.js';
+import type { Settings } from './keys.js';
+import { serviceUrl } from './services.js';
+import { dcosLogin } from './setup.js';
+
+const CREDENTIAL_KEYS = ['core.dcos_acs_token', 'core.basic_auth_username', 'core.basic_auth_password'];
+
+function fileOf(cluster: ResolvedCluster): string {
+  if (!cluster.dir) {
+    throw new DcosError('this cluster comes from DCOS_URL; set DCOS_ACS_TOKEN instead of logging in', {
+      code: 'no_cluster_file',
+    });
+  }
+  return cluster.id;
+}
+
+function withoutCredentials(settings: Settings): Settings {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !CREDENTIAL_KEYS.includes(key)));
+}
+
+async function checkBasicAuth(client: HttpClient, cluster: ResolvedCluster): Promise<void> {
+  try {
+    await client.get(`${serviceUrl(cluster.settings, 'marathon')}/v2/info`);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) {
+      throw new DcosError(`login failed at ${client.baseUrl}: wrong user name or password`, {
+        code: 'login_failed',
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * `dcos auth login`: DC/OS clusters trade user and password for a token; plain Marathon clusters keep
+ * HTTP basic credentials, checked against Marathon before they are stored.
+ */
+export async function login(
+  store: ClusterStore,
+  cluster: ResolvedCluster,
+  credentials: Credentials,
+  options: { interactive: boolean; hooks: ClusterClientHooks },
+): Promise<{ cluster: string; method: 'token' | 'basic' }> {
+  const id = fileOf(cluster);
+  const base = withoutCredentials(cluster.fileSettings);
+  if (credentials.token) {
+    await store.save(id, { ...base, 'core.dcos_acs_token': credentials.token });
+    return { cluster: cluster.name, method: 'token' };
+  }
+  const { username, password } = await completeCredentials(
+    credentials,
+    options.interactive,
+    'logging in needs credentials',
+  );
+  const anonymous = await clusterClient(withoutCredentials(cluster.settings), options.hooks);
+  try {
+    if (cluster.settings['cluster.type'] === 'marathon') {
+      const next = { ...base, 'core.basic_auth_username': username, 'core.basic_auth_password': password };
+      const client = await clusterClient({ ...withoutCredentials(cluster.settings), ...next }, options.hooks);
+      try {
+        await checkBasicAuth(client, cluster);
+      } finally {
+        await client.close();
+      }
+      await store.save(id, next);
+      return { cluster: cluster.name, method: 'basic' };
+    }
+    const token = await dcosLogin(anonymous, username, password);
+    await store.save(id, { ...base, 'core.dcos_acs_token': token });
+    return { cluster: cluster.name, method: 'token' };
+  } finally {
+    await anonymous.close();
+  }
+}
+
+export async function logout(
+  store: ClusterStore,
+  cluster: ResolvedCluster,
+): Promise<{ cluster: string; removed: string[] }> {
+  const id = fileOf(cluster);
+  const removed = CREDENTIAL_KEYS.filter((key) => cluster.fileSettings[key] !== undefined);
+  if (removed.length > 0) await store.save(id, withoutCredentials(cluster.fileSettings));
+  return { cluster: cluster.name, removed };
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { ConfigError, UsageError } from '../errors.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs-atomic.js';
+import {
+  effectiveSettings,
+  flattenToml,
+  nestSettings,
+  type EnvSource,
+  type Settings,
+  type SettingValue,
+} from './keys.js';
+
+export const CONFIG_FILE = 'dcos.toml';
+export const ATTACHED_MARKER = 'attached';
+
+export interface ClusterEntry {
+  id: string;
+  dir: string;
+  attached: boolean;
+  /** The file's settings; empty when the file could not be read (see `problem`). */
+  settings: Settings;
+  /** Why this cluster's file is unusable, if it is. */
+  problem?: ConfigError;
+}
+
+export function clusterName(cluster: Pick<ClusterEntry, 'id' | 'settings'>): string {
+  const name = cluster.settings['cluster.name'];
+  return typeof name === 'string' && name !== '' ? name : cluster.id;
+}
+
+export function dcosDir(env: EnvSource, cwd = process.cwd()): string {
+  const fromEnv = env.DCOS_DIR;
+  return fromEnv ? resolve(cwd, fromEnv) : join(homedir(), '.dcos');
+}
+
+/** Parse a cluster file's text; a syntax error names the file, line and column. */
+export async function parseClusterToml(text: string, path: string): Promise<Settings> {
+  const { parse, TomlError } = await import('smol-toml');
+  try {
+    return flattenToml(parse(text) as Record<string, unknown>);
+  } catch (error) {
+    const where = error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : '';
+    const reason = (error as Error).message.split('\n')[0];
+    throw new ConfigError(`invalid TOML in ${path}${where}: ${reason}; fix or remove that file`, {
+      code: 'invalid_config_file',
+      details: { path },
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The clusters under `$DCOS_DIR/clusters`, each with its file, in the DC/OS CLI's layout. */
+export class ClusterStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  get clustersDir(): string {
+    return join(this.root, 'clusters');
+  }
+
+  async list(): Promise<ClusterEntry[]> {
+    let ids: string[];
+    try {
+      const entries = await readdir(this.clustersDir, { withFileTypes: true });
+      ids = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new ConfigError(`cannot read ${this.clustersDir}: ${(error as Error).message}`);
+    }
+    const clusters = await Promise.all(ids.sort().map((id) => this.load(id)));
+    return clusters.filter((cluster): cluster is ClusterEntry => cluster !== undefined);
+  }
+
+  private async load(id: string): Promise<ClusterEntry | undefined> {
+    const dir = join(this.clustersDir, id);
+    const file = join(dir, CONFIG_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      // A directory without a dcos.toml is a half-removed cluster or a plugin leftover: not a cluster.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const problem = new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+      return { id, dir, attached: false, settings: {}, problem };
+    }
+    const attached = await exists(join(dir, ATTACHED_MARKER));
+    try {
+      return { id, dir, attached, settings: await parseClusterToml(text, file) };
+    } catch (error) {
+      return { id, dir, attached, settings: {}, problem: error as ConfigError };
+    }
+  }
+
+  async save(id: string, settings: Settings): Promise<ClusterEntry> {
+    const { stringify } = await import('smol-toml');
+    const dir = join(this.clustersDir, id);
+    await ensurePrivateDir(this.root);
+    await ensurePrivateDir(this.clustersDir);
+    await ensurePrivateDir(dir);
+    await writeFileAtomic(join(dir, CONFIG_FILE), stringify(nestSettings(settings)));
+    return { id, dir, attached: await exists(join(dir, ATTACHED_MARKER)), settings };
+  }
+
+  /** Creates a cluster directory with a fresh id unless one is given (DC/OS uses its CLUSTER_ID). */
+  async create(settings: Settings, id: string = randomUUID()): Promise<ClusterEntry> {
+    if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) {
+      throw new ConfigError(`refusing cluster id "${id}": it is not a safe directory name`);
+    }
+    return this.save(id, settings);
+  }
+
+  /** Moves the `attached` marker: detach every other cluster first, so a crash never leaves two attached. */
+  async attach(id: string): Promise<void> {
+    const clusters = await this.list();
+    await Promise.all(
+      clusters
+        .filter((cluster) => cluster.id !== id && cluster.attached)
+        .map((cluster) => rm(join(cluster.dir, ATTACHED_MARKER), { force: true })),
+    );
+    const marker = join(this.clustersDir, id, ATTACHED_MARKER);
+    await writeFile(marker, '', { mode: PRIVATE_FILE_MODE });
+    await chmod(marker, PRIVATE_FILE_MODE);
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(join(this.clustersDir, id), { recursive: true, force: true });
+  }
+}
+
+/** Find a cluster by exact name, exact id, or unique id prefix (as `dcos cluster attach` does). */
+export function findCluster(clusters: readonly ClusterEntry[], nameOrId: string): ClusterEntry {
+  const byName = clusters.filter((cluster) => !cluster.problem && clusterName(cluster) === nameOrId);
+  const byId = clusters.find((cluster) => cluster.id === nameOrId);
+  if (byId) return byId;
+  if (byName.length === 1) return byName[0] as ClusterEntry;
+  if (byName.length > 1) {
+    throw new UsageError(
+      `more than one cluster is named "${nameOrId}" (${byName.map((c) => c.id).join(', ')}); use its id`,
+      { code: 'ambiguous_cluster' },
+    );
+  }
+  const byPrefix = clusters.filter((cluster) => cluster.id.startsWith(nameOrId));
+  if (byPrefix.length === 1) return byPrefix[0] as ClusterEntry;
+  if (byPrefix.length > 1) {
+    throw new UsageError(`"${nameOrId}" matches several cluster ids; use more of the id`, {
+      code: 'ambiguous_cluster',
+      details: { candidates: byPrefix.map((c) => c.id) },
+    });
+  }
+  throw new UsageError(`no cluster named "${nameOrId}"; run \`dcos cluster list\` to see the clusters`, {
+    code: 'cluster_not_found',
+  });
+}
+
+export interface SelectionInput {
+  /** `--cluster` */
+  flag?: string | undefined;
+  env: EnvSource;
+}
+
+/**
+ * Which cluster a command talks to: `--cluster` > `DCOS_CLUSTER` > the only one > the attached one.
+ * Returns undefined when nothing is configured or attached (the caller may still use `DCOS_URL`).
+ */
+export function selectCluster(
+  clusters: readonly ClusterEntry[],
+  input: SelectionInput,
+): ClusterEntry | undefined {
+  const wanted = input.flag || input.env.DCOS_CLUSTER;
+  if (wanted) return findCluster(clusters, wanted);
+  if (clusters.length === 1) return clusters[0];
+  const attached = clusters.filter((cluster) => cluster.attached);
+  if (attached.length > 1) {
+    throw new ConfigError(
+      `more than one cluster is attached (${attached.map(clusterName).join(', ')}); run \`dcos cluster attach <name>\``,
+      { code: 'multiple_attached' },
+    );
+  }
+  return attached[0];
+}
+
+/** The cluster a command works with, with flag/env/file precedence already applied. */
+export interface ResolvedCluster {
+  id: string;
+  name: string;
+  /** Undefined for a cluster described only by environment variables. */
+  dir: string | undefined;
+  fileSettings: Settings;
+  settings: Settings;
+}
+
+export function noClusterError(): ConfigError {
+  return new ConfigError(
+    'no cluster is attached; run `dcos cluster setup <url>` or `dcos cluster attach <name>`',
+    {
+      code: 'no_cluster',
+    },
+  );
+}
+
+export function resolveCluster(
+  clusters: readonly ClusterEntry[],
+  input: SelectionInput & { overrides?: Settings },
+): ResolvedCluster {
+  const selected = selectCluster(clusters, input);
+  if (selected?.problem) throw selected.problem;
+  if (!selected) {
+    // CI pipelines can describe a cluster entirely through DCOS_URL (+ DCOS_ACS_TOKEN) without a config dir.
+    const settings = effectiveSettings({}, input.env, input.overrides);
+    const url = settings['core.dcos_url'];
+    if (typeof url !== 'string') throw noClusterError();
+    return { id: 'env', name: new URL(url).host, dir: undefined, fileSettings: {}, settings };
+  }
+  return {
+    id: selected.id,
+    name: clusterName(selected),
+    dir: selected.dir,
+    fileSettings: selected.settings,
+    settings: effectiveSettings(selected.settings, input.env, input.overrides),
+  };
+}
+
+export function settingString(settings: Settings, key: string): string | undefined {
+  const value: SettingValue | undefined = settings[key];
+  return value === undefined ? undefined : String(value);
+}

@@ -1,0 +1,91 @@
+import { access, constants } from 'node:fs/promises';
+
+import { ConfigError, UsageError } from '../errors.js';
+import type { ClusterStore, ResolvedCluster } from './clusters.js';
+import {
+  KEYS,
+  keyDefinition,
+  MASK,
+  maskSettings,
+  parseSetting,
+  type Settings,
+  type SettingValue,
+} from './keys.js';
+
+function savable(cluster: ResolvedCluster): string {
+  if (!cluster.dir) {
+    throw new ConfigError(
+      'this cluster comes from DCOS_URL and has no config file to change; run `dcos cluster setup <url>` first',
+      { code: 'no_cluster_file' },
+    );
+  }
+  return cluster.id;
+}
+
+/** The effective settings (env overrides applied), secrets masked; one key when asked. */
+export function showSettings(cluster: ResolvedCluster, key?: string): Settings {
+  const masked = maskSettings(cluster.settings);
+  if (key === undefined) {
+    return Object.fromEntries(
+      Object.keys(masked)
+        .sort()
+        .map((name) => [name, masked[name] as SettingValue]),
+    );
+  }
+  keyDefinition(key);
+  const value = masked[key];
+  if (value === undefined) throw new ConfigError(`${key} is not set`, { code: 'not_set', details: { key } });
+  return { [key]: value };
+}
+
+export async function setSetting(
+  store: ClusterStore,
+  cluster: ResolvedCluster,
+  key: string,
+  raw: string,
+  cwd = process.cwd(),
+): Promise<{ key: string; value: SettingValue; cleared: string[] }> {
+  const id = savable(cluster);
+  const value = parseSetting(key, raw, cwd);
+  if (key === 'core.ssl_verify' && value !== 'true' && value !== 'false') {
+    try {
+      await access(String(value), constants.R_OK);
+    } catch {
+      throw new UsageError(`invalid value for core.ssl_verify: cannot read the CA bundle ${value}`, {
+        code: 'invalid_value',
+      });
+    }
+  }
+  const next: Settings = { ...cluster.fileSettings, [key]: value };
+  const cleared: string[] = [];
+  // A token belongs to the URL it was issued by (as in the DC/OS CLI).
+  if (
+    key === 'core.dcos_url' &&
+    value !== cluster.fileSettings[key] &&
+    next['core.dcos_acs_token'] !== undefined
+  ) {
+    delete next['core.dcos_acs_token'];
+    cleared.push('core.dcos_acs_token');
+  }
+  await store.save(id, next);
+  return { key, value: keyDefinition(key).secret ? MASK : value, cleared };
+}
+
+export async function unsetSetting(
+  store: ClusterStore,
+  cluster: ResolvedCluster,
+  key: string,
+): Promise<{ key: string; wasSet: boolean }> {
+  const id = savable(cluster);
+  keyDefinition(key);
+  if (cluster.fileSettings[key] === undefined) return { key, wasSet: false };
+  const next: Settings = { ...cluster.fileSettings };
+  delete next[key];
+  if (key === 'core.dcos_url') delete next['core.dcos_acs_token'];
+  await store.save(id, next);
+  return { key, wasSet: true };
+}
+
+export function describeKeys(): Array<{ key: string; description: string; env?: string }> {
+  return KEYS.map(({ key, description, env }) => ({ key, description, ...(env ? { env } : {}) }));
+}
