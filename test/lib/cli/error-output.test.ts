@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+
+import { renderError } from '../../../src/lib/cli/error-output.js';
+import { ConfigError, DcosError, InterruptedError, UsageError } from '../../../src/lib/errors.js';
+import { HttpError } from '../../../src/lib/http/errors.js';
+
+const human = { json: false, verbose: false };
+const json = { json: true, verbose: false };
+
+describe('renderError', () => {
+  it('maps our error classes to exit codes 1, 2 and 130', () => {
+    expect(renderError(new DcosError('boom'), human).exitCode).toBe(1);
+    expect(renderError(new ConfigError('bad file'), human).exitCode).toBe(1);
+    expect(renderError(new UsageError('bad flag'), human).exitCode).toBe(2);
+    expect(renderError(new InterruptedError(), human).exitCode).toBe(130);
+  });
+
+  it('treats oclif parser errors as usage errors, and the not-found plugin exit 127 as 2', () => {
+    const parser = Object.assign(new Error('Nonexistent flag: --nope\nSee more help with --help'), {
+      oclif: { exit: 2 },
+    });
+    expect(renderError(parser, human)).toEqual({ exitCode: 2, text: 'Error: Nonexistent flag: --nope\n' });
+    const notFound = Object.assign(new Error('Run dcos help'), { oclif: { exit: 127 } });
+    expect(renderError(notFound, human).exitCode).toBe(2);
+  });
+
+  it('prints one line without a stack unless --verbose', () => {
+    const error = new DcosError('connection refused by http://127.0.0.1:9', { debug: 'ECONNREFUSED' });
+    const plain = renderError(error, human).text;
+    expect(plain).toBe('Error: connection refused by http://127.0.0.1:9\n');
+    const verbose = renderError(error, { json: false, verbose: true }).text;
+    expect(verbose).toContain('detail: ECONNREFUSED');
+    expect(verbose).toMatch(/\n\s+at /);
+  });
+
+  it('renders --json errors as one JSON object with code, message and details', () => {
+    const conflict = new HttpError({
+      status: 409,
+      method: 'PUT',
+      url: 'http://m/v2/apps/web',
+      body: { message: 'App is locked', deployments: [{ id: 'd-1' }] },
+    });
+    const { text, exitCode } = renderError(conflict, json);
+    expect(exitCode).toBe(1);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trim().split('\n')).toHaveLength(1);
+    const parsed = JSON.parse(text) as { error: { code: string; message: string; details: unknown } };
+    expect(parsed.error.code).toBe('conflict');
+    expect(parsed.error.message).toContain('--force');
+    expect(parsed.error.details).toEqual({ deployments: ['d-1'] });
+  });
+
+  it('labels unexpected exceptions as internal errors', () => {
+    const { text, exitCode } = renderError(
+      new TypeError("Cannot read properties of undefined (reading 'x')"),
+      human,
+    );
+    expect(exitCode).toBe(1);
+    expect(text).toMatch(/^Error: internal error: .*--verbose/);
+  });
+});

@@ -1,0 +1,47 @@
+import { PassThrough } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { colorEnabled, formatJson, formatTable, formatYaml } from '../../../src/lib/cli/output.js';
+
+describe('formatTable', () => {
+  it('is borderless, upper-cases headers, pads columns and marks empty cells', async () => {
+    const rows = [
+      { id: '/web', mem: 128, cmd: 'python3 -m http.server' },
+      { id: '/db-long-name', mem: 1024, cmd: '' },
+    ];
+    const text = await formatTable(rows, [
+      { header: 'id', value: (row) => row.id },
+      { header: 'mem', value: (row) => row.mem },
+      { header: 'cmd', value: (row) => row.cmd },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'ID             MEM   CMD',
+      '/web           128   python3 -m http.server',
+      '/db-long-name  1024  ---',
+    ]);
+    expect(text).not.toMatch(/[│─┌└]/);
+  });
+});
+
+describe('formatJson and formatYaml', () => {
+  it('indents JSON by two spaces', () => {
+    expect(formatJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
+  });
+
+  it('renders YAML', async () => {
+    expect(await formatYaml({ id: '/web', instances: 2 })).toBe('id: /web\ninstances: 2');
+  });
+});
+
+describe('colorEnabled', () => {
+  const tty = Object.assign(new PassThrough(), { isTTY: true });
+  const pipe = new PassThrough();
+
+  it('colours only a terminal, never with NO_COLOR or TERM=dumb', () => {
+    expect(colorEnabled(tty, {})).toBe(true);
+    expect(colorEnabled(pipe, {})).toBe(false);
+    expect(colorEnabled(tty, { NO_COLOR: '1' })).toBe(false);
+    expect(colorEnabled(tty, { TERM: 'dumb' })).toBe(false);
+  });
+});
