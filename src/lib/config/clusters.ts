@@ -95,8 +95,12 @@ export class ClusterStore {
     } catch (error) {
       // A directory without a dcos.toml is a half-removed cluster or a plugin leftover: not a cluster.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      const problem = new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
-      return { id, dir, attached: false, settings: {}, problem };
+      const problem = new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {
+        code: 'unreadable_config_file',
+        details: { path: file },
+      });
+      // Keep the marker: an attached cluster with an unreadable file must report that, not "none attached".
+      return { id, dir, attached: await exists(join(dir, ATTACHED_MARKER)), settings: {}, problem };
     }
     const attached = await exists(join(dir, ATTACHED_MARKER));
     try {
@@ -127,6 +131,13 @@ export class ClusterStore {
   /** Moves the `attached` marker: detach every other cluster first, so a crash never leaves two attached. */
   async attach(id: string): Promise<void> {
     const clusters = await this.list();
+    // Check before detaching anything, so a bad id leaves the current attachment alone.
+    if (!clusters.some((cluster) => cluster.id === id)) {
+      const file = join(this.clustersDir, id, CONFIG_FILE);
+      throw new ConfigError(`cannot attach cluster "${id}": there is no ${file}`, {
+        code: 'cluster_not_found',
+      });
+    }
     await Promise.all(
       clusters
         .filter((cluster) => cluster.id !== id && cluster.attached)

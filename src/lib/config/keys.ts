@@ -167,12 +167,14 @@ export function flattenToml(table: Record<string, unknown>, prefix = ''): Settin
 }
 
 export function nestSettings(settings: Settings): Record<string, Record<string, SettingValue>> {
-  const nested: Record<string, Record<string, SettingValue>> = {};
+  // Prototype-less tables: a file with a `[__proto__]` table must round-trip, not write to Object.prototype.
+  const nested: Record<string, Record<string, SettingValue>> = Object.create(null);
   for (const key of Object.keys(settings).sort()) {
     const dot = key.indexOf('.');
     const section = dot === -1 ? 'core' : key.slice(0, dot);
     const name = dot === -1 ? key : key.slice(dot + 1);
-    (nested[section] ??= {})[name] = settings[key] as SettingValue;
+    const table = (nested[section] ??= Object.create(null) as Record<string, SettingValue>);
+    table[name] = settings[key] as SettingValue;
   }
   return nested;
 }
