@@ -32,8 +32,9 @@ export function showSettings(cluster: ResolvedCluster, key?: string): Settings {
         .map((name) => [name, masked[name] as SettingValue]),
     );
   }
-  keyDefinition(key);
   const value = masked[key];
+  // Keys other tools wrote (e.g. the DC/OS CLI's core.reporting) are shown as they are; only absent ones must be known.
+  if (value === undefined) keyDefinition(key);
   if (value === undefined) throw new ConfigError(`${key} is not set`, { code: 'not_set', details: { key } });
   return { [key]: value };
 }
@@ -84,8 +85,10 @@ export async function unsetSetting(
   key: string,
 ): Promise<{ key: string; wasSet: boolean }> {
   const id = savable(cluster);
-  keyDefinition(key);
-  if (cluster.fileSettings[key] === undefined) return { key, wasSet: false };
+  if (cluster.fileSettings[key] === undefined) {
+    keyDefinition(key);
+    return { key, wasSet: false };
+  }
   const next: Settings = { ...cluster.fileSettings };
   delete next[key];
   if (key === 'core.dcos_url') delete next['core.dcos_acs_token'];

@@ -340,3 +340,25 @@ describe('describeKeys', () => {
     for (const key of keys) expect(key.description.length).toBeGreaterThan(0);
   });
 });
+
+describe('keys written by other tools', () => {
+  it('are shown and unset although we do not define them', async () => {
+    const { store, file, resolve } = await fixture(FILE.replace('[core]\n', '[core]\nreporting = true\n'));
+    expect(showSettings(await resolve(), 'core.reporting')).toEqual({ 'core.reporting': true });
+    expect(await unsetSetting(store, await resolve(), 'core.reporting')).toEqual({
+      key: 'core.reporting',
+      wasSet: true,
+    });
+    expect((await fileSettings(file)).core).not.toHaveProperty('reporting');
+  });
+
+  it('still refuse unknown keys that are absent', async () => {
+    const { store, resolve } = await fixture();
+    expect(
+      thrown(() =>
+        showSettings({ id: 'x', name: 'x', dir: undefined, fileSettings: {}, settings: {} }, 'core.nope'),
+      ).code,
+    ).toBe('unknown_key');
+    expect((await rejected(unsetSetting(store, await resolve(), 'core.nope'))).code).toBe('unknown_key');
+  });
+});
