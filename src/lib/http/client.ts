@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 
 import { DcosError, InterruptedError } from '../errors.js';
 import { describeNetworkFailure, HttpError, NetworkError } from './errors.js';
-import { backoffDelay, IDEMPOTENT_METHODS, RETRYABLE_STATUS, retryAfterMs } from './retry.js';
+import { abortableSleep, backoffDelay, IDEMPOTENT_METHODS, RETRYABLE_STATUS, retryAfterMs } from './retry.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,7 +29,7 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
   /** Verbose request log; never receives credentials. */
   log?: (line: string) => void;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   /** Aborting it (Ctrl-C) stops any request in flight. */
   signal?: AbortSignal;
@@ -45,6 +45,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Leave the status check to the caller (e.g. probes that accept 404). */
   acceptStatus?: (status: number) => boolean;
+  /** Aborts this request only (e.g. a watch the user stopped), on top of the client's signal. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse<T> {
@@ -65,8 +67,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 180_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class HttpClient {
   readonly baseUrl: string;
   private readonly options: HttpClientOptions;
@@ -76,11 +76,11 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.trusted = new Set([new URL(this.baseUrl).origin, ...(options.trustedOrigins ?? [])]);
+    this.trusted = new Set([new URL(this.baseUrl).origin, ...(options.trustedOrigins ?? []).map(originOf)]);
   }
 
   url(path: string, query?: RequestOptions['query']): string {
-    const url = /^https?:\/\//.test(path)
+    const url = /^https?:\/\//i.test(path)
       ? new URL(path)
       : new URL(this.baseUrl + (path.startsWith('/') ? path : `/${path}`));
     for (const [key, value] of Object.entries(query ?? {})) {
@@ -113,7 +113,7 @@ export class HttpClient {
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const url = this.url(path, options.query);
     const tries = IDEMPOTENT_METHODS.has(method) ? Math.max(1, this.options.tries ?? 3) : 1;
-    const sleep = this.options.sleep ?? defaultSleep;
+    const sleep = this.options.sleep ?? abortableSleep;
     const random = this.options.random ?? Math.random;
     for (let attempt = 1; ; attempt++) {
       let retryWaitMs: number | undefined;
@@ -142,7 +142,8 @@ export class HttpClient {
         if (!retryable || attempt >= tries) throw error;
         const delay = retryWaitMs ?? backoffDelay(attempt, random);
         this.options.log?.(`  retrying ${method} ${url} in ${delay} ms (${(error as Error).message})`);
-        await sleep(delay);
+        await sleep(delay, this.options.signal);
+        if (this.options.signal?.aborted) throw new InterruptedError();
       }
     }
   }
@@ -187,8 +188,9 @@ export class HttpClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': this.options.userAgent ?? 'dcos-cli',
-      ...options.headers,
     };
+    // Header names are case-insensitive; lower-casing lets a caller's Content-Type replace ours, not join it.
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     if (options.json !== undefined) headers['content-type'] ??= 'application/json';
     if (this.trusted.has(new URL(url).origin)) {
       if (this.options.token) headers.authorization = `token=${this.options.token}`;
@@ -200,33 +202,40 @@ export class HttpClient {
     return headers;
   }
 
+  private timeoutMs(options: RequestOptions): number {
+    return options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  private aborted(options: RequestOptions): boolean {
+    return Boolean(this.options.signal?.aborted || options.signal?.aborted);
+  }
+
   private async send(method: HttpMethod, url: string, options: RequestOptions, streaming: boolean) {
     const { request } = await import('undici');
     const dispatcher = await this.dispatcher();
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const timeoutMs = this.timeoutMs(options);
+    const signals = [this.options.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const started = Date.now();
     this.options.log?.(`> ${method} ${url}`);
-    if (this.options.signal?.aborted) throw new InterruptedError();
+    if (this.aborted(options)) throw new InterruptedError();
     try {
       const response = await request(url, {
         method,
         dispatcher,
         headers: this.headersFor(url, options),
         body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
-        headersTimeout: timeoutMs || null,
+        // 0 disables undici's timer (null would fall back to undici's own 300 s default).
+        headersTimeout: timeoutMs,
         // A stream's body may be idle for minutes (no events); a plain response must finish in time.
-        bodyTimeout: streaming ? 0 : timeoutMs || null,
-        signal: this.options.signal,
+        bodyTimeout: streaming ? 0 : timeoutMs,
+        signal,
       });
       this.options.log?.(`< ${response.statusCode} ${method} ${url} (${Date.now() - started} ms)`);
       return response;
     } catch (error) {
-      if (this.options.signal?.aborted) throw new InterruptedError();
-      const failure = describeNetworkFailure(
-        error,
-        url,
-        timeoutMs ? Math.round(timeoutMs / 1000) : undefined,
-      );
+      if (this.aborted(options)) throw new InterruptedError();
+      const failure = describeNetworkFailure(error, url, timeoutMs ? timeoutMs / 1000 : undefined);
       this.options.log?.(`< ${method} ${url} failed: ${failure.debug ?? failure.message}`);
       throw failure;
     }
@@ -236,7 +245,7 @@ export class HttpClient {
     response: Dispatcher.ResponseData,
     url: string,
     method: HttpMethod,
-    _options: RequestOptions,
+    options: RequestOptions,
   ): Promise<string> {
     try {
       if (method === 'HEAD') {
@@ -255,8 +264,9 @@ export class HttpClient {
       }
       return await response.body.text();
     } catch (error) {
-      if (this.options.signal?.aborted) throw new InterruptedError();
-      throw describeNetworkFailure(error, url);
+      if (this.aborted(options)) throw new InterruptedError();
+      const timeoutMs = this.timeoutMs(options);
+      throw describeNetworkFailure(error, url, timeoutMs ? timeoutMs / 1000 : undefined);
     }
   }
 }
@@ -269,6 +279,14 @@ class InvalidJson {
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {

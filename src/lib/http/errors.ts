@@ -132,7 +132,7 @@ export function describeHttpFailure(failure: HttpFailure): {
           code: 'conflict',
           details: { deployments },
           message:
-            `blocked by deployment${plural} ${ids} in progress; wait for it ` +
+            `blocked by deployment${plural} ${ids} in progress; wait for ${plural ? 'them' : 'it'} ` +
             `(\`dcos marathon deployment watch ${deployments[0]}\`) or retry with --force`,
         };
       }
@@ -230,7 +230,8 @@ export function describeNetworkFailure(error: unknown, url: string, timeoutSecon
     return new NetworkError('connect_timeout', url, `timed out connecting to ${origin}`, debug, error);
   }
   if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError', 'ABORT_ERR')) {
-    const after = timeoutSeconds === undefined ? '' : ` after ${timeoutSeconds}s`;
+    // Whole seconds normally (core.timeout is in seconds); one decimal for sub-second test/probe timeouts.
+    const after = timeoutSeconds === undefined ? '' : ` after ${Math.round(timeoutSeconds * 10) / 10}s`;
     return new NetworkError(
       'timeout',
       url,

@@ -25,3 +25,16 @@ export function retryAfterMs(header: string | undefined, now: number, capMs = 10
   if (!Number.isFinite(ms) || ms < 0) return undefined;
   return Math.min(ms, capMs);
 }
+
+/** Waits `ms`, or less when the signal fires (Ctrl-C must not sit out a retry or reconnect delay). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
