@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { parse } from 'smol-toml';
+import { rejectionOf, thrownBy } from '../../helpers/errors.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ConfigError, DcosError, UsageError } from '../../../src/lib/errors.js';
@@ -29,25 +30,6 @@ import {
 } from './helpers.js';
 
 afterEach(removeTempDirs);
-
-function thrown(fn: () => unknown): DcosError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DcosError);
-    return error as DcosError;
-  }
-  throw new Error('expected an error, nothing was thrown');
-}
-
-async function rejected(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Three clusters on disk; `beta` is attached unless told otherwise. */
 async function threeClusters(options: { attached?: string[] } = {}): Promise<ClusterStore> {
@@ -207,7 +189,7 @@ describe('ClusterStore writes', () => {
     async (id) => {
       const root = await tempDcosDir();
       const store = new ClusterStore(root);
-      const error = await rejected(store.create({ 'cluster.name': 'x' }, id));
+      const error = await rejectionOf(store.create({ 'cluster.name': 'x' }, id), DcosError);
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toContain('not a safe directory name');
       await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -241,7 +223,7 @@ describe('ClusterStore writes', () => {
 
   it('attach of an unknown id fails and leaves the current attachment in place', async () => {
     const store = await threeClusters();
-    const error = await rejected(store.attach('nope'));
+    const error = await rejectionOf(store.attach('nope'), DcosError);
     expect(error).toBeInstanceOf(ConfigError);
     expect((await store.list()).filter((c) => c.attached).map((c) => c.id)).toEqual(['beta-2222']);
   });
@@ -276,7 +258,7 @@ describe('findCluster', () => {
     await writeClusterFile(root, 'a1b2-one', clusterToml('one', 'https://one.example.com'));
     await writeClusterFile(root, 'a1b2-two', clusterToml('two', 'https://two.example.com'));
     const clusters = await new ClusterStore(root).list();
-    const error = thrown(() => findCluster(clusters, 'a1b2'));
+    const error = thrownBy(() => findCluster(clusters, 'a1b2'), DcosError);
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe('ambiguous_cluster');
     expect(error.details).toEqual({ candidates: ['a1b2-one', 'a1b2-two'] });
@@ -288,18 +270,18 @@ describe('findCluster', () => {
     await writeClusterFile(root, 'id-1', clusterToml('prod', 'https://one.example.com'));
     await writeClusterFile(root, 'id-2', clusterToml('prod', 'https://two.example.com'));
     const clusters = await new ClusterStore(root).list();
-    const error = thrown(() => findCluster(clusters, 'prod'));
+    const error = thrownBy(() => findCluster(clusters, 'prod'), DcosError);
     expect(error.code).toBe('ambiguous_cluster');
     expect(error.message).toContain('id-1, id-2');
   });
 
   it('rejects an unknown name', async () => {
     const clusters = await (await threeClusters()).list();
-    const error = thrown(() => findCluster(clusters, 'delta'));
+    const error = thrownBy(() => findCluster(clusters, 'delta'), DcosError);
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe('cluster_not_found');
     expect(error.message).toContain('"delta"');
-    expect(thrown(() => findCluster([], 'anything')).code).toBe('cluster_not_found');
+    expect(thrownBy(() => findCluster([], 'anything'), DcosError).code).toBe('cluster_not_found');
   });
 });
 
@@ -325,8 +307,8 @@ describe('selectCluster precedence: --cluster > DCOS_CLUSTER > only cluster > at
 
   it('an unknown --cluster or DCOS_CLUSTER is an error, not a fallback', async () => {
     const clusters = await (await threeClusters()).list();
-    expect(thrown(() => select(clusters, 'delta')).code).toBe('cluster_not_found');
-    expect(thrown(() => select(clusters, undefined, { DCOS_CLUSTER: 'delta' })).code).toBe(
+    expect(thrownBy(() => select(clusters, 'delta'), DcosError).code).toBe('cluster_not_found');
+    expect(thrownBy(() => select(clusters, undefined, { DCOS_CLUSTER: 'delta' }), DcosError).code).toBe(
       'cluster_not_found',
     );
   });
@@ -345,7 +327,7 @@ describe('selectCluster precedence: --cluster > DCOS_CLUSTER > only cluster > at
 
   it('two attached clusters is an error unless a cluster is named explicitly', async () => {
     const clusters = await (await threeClusters({ attached: ['alpha-1111', 'gamma-3333'] })).list();
-    const error = thrown(() => select(clusters, undefined));
+    const error = thrownBy(() => select(clusters, undefined), DcosError);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.code).toBe('multiple_attached');
     expect(error.message).toContain('alpha, gamma');
@@ -427,7 +409,7 @@ describe('resolveCluster', () => {
 
   it('an invalid environment value is a UsageError naming the variable', async () => {
     const clusters = await (await threeClusters()).list();
-    const error = thrown(() => resolveCluster(clusters, { env: { DCOS_TIMEOUT: 'abc' } }));
+    const error = thrownBy(() => resolveCluster(clusters, { env: { DCOS_TIMEOUT: 'abc' } }), DcosError);
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe('invalid_env');
     expect(error.message).toContain('DCOS_TIMEOUT');
@@ -453,7 +435,7 @@ describe('resolveCluster', () => {
     const store = await threeClusters();
     await writeFile(join(store.clustersDir, 'beta-2222', 'dcos.toml'), 'name = "unterminated\n');
     const clusters = await store.list();
-    const error = thrown(() => resolveCluster(clusters, { env: {} }));
+    const error = thrownBy(() => resolveCluster(clusters, { env: {} }), DcosError);
     expect(error.code).toBe('invalid_config_file');
     expect(error.message).toContain(join('beta-2222', 'dcos.toml'));
   });
@@ -491,7 +473,7 @@ describe('resolveCluster', () => {
 
   it('throws no_cluster when nothing is configured, attached or in DCOS_URL', async () => {
     for (const clusters of [[], await (await threeClusters({ attached: [] })).list()]) {
-      const error = thrown(() => resolveCluster(clusters, { env: { DCOS_ACS_TOKEN: 'tok' } }));
+      const error = thrownBy(() => resolveCluster(clusters, { env: { DCOS_ACS_TOKEN: 'tok' } }), DcosError);
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.code).toBe('no_cluster');
       expect(error.message).toBe(noClusterError().message);
@@ -500,8 +482,9 @@ describe('resolveCluster', () => {
   });
 
   it('DCOS_CLUSTER naming a missing cluster is an error even with DCOS_URL set', () => {
-    const error = thrown(() =>
-      resolveCluster([], { env: { DCOS_CLUSTER: 'prod', DCOS_URL: 'https://ci.example.com' } }),
+    const error = thrownBy(
+      () => resolveCluster([], { env: { DCOS_CLUSTER: 'prod', DCOS_URL: 'https://ci.example.com' } }),
+      DcosError,
     );
     expect(error.code).toBe('cluster_not_found');
   });

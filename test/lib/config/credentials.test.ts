@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { rejectionOf } from '../../helpers/errors.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../src/lib/errors.js';
@@ -13,16 +14,6 @@ async function passwordFile(content: string): Promise<string> {
   const file = join(await tempDir('dcos-cred-'), 'password');
   await writeFile(file, content, { mode: 0o600 });
   return file;
-}
-
-async function usageRejection(promise: Promise<unknown>): Promise<UsageError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError');
 }
 
 describe('readCredentials', () => {
@@ -54,7 +45,10 @@ describe('readCredentials', () => {
 
   it('names a missing password file in a UsageError', async () => {
     const file = join(await tempDir('dcos-cred-'), 'no-such-file');
-    const error = await usageRejection(readCredentials({ username: 'admin', passwordFile: file }, {}));
+    const error = await rejectionOf(
+      readCredentials({ username: 'admin', passwordFile: file }, {}),
+      UsageError,
+    );
     expect(error.message).toContain(file);
     expect(error.message).toContain('ENOENT');
     expect(error.exitCode).toBe(2);
@@ -62,7 +56,10 @@ describe('readCredentials', () => {
 
   it('rejects an empty password file', async () => {
     const file = await passwordFile('\n');
-    const error = await usageRejection(readCredentials({ username: 'admin', passwordFile: file }, {}));
+    const error = await rejectionOf(
+      readCredentials({ username: 'admin', passwordFile: file }, {}),
+      UsageError,
+    );
     expect(error.message).toContain(file);
     expect(error.message).toContain('empty');
   });
@@ -74,7 +71,10 @@ describe('readCredentials', () => {
   });
 
   it.each([{}, { MY_PW: '' }])('rejects --password-env naming an unset variable (%j)', async (env) => {
-    const error = await usageRejection(readCredentials({ username: 'admin', passwordEnv: 'MY_PW' }, env));
+    const error = await rejectionOf(
+      readCredentials({ username: 'admin', passwordEnv: 'MY_PW' }, env),
+      UsageError,
+    );
     expect(error.message).toContain('MY_PW');
     expect(error.message).toContain('--password-env');
   });
@@ -86,7 +86,7 @@ describe('readCredentials', () => {
   });
 
   it('rejects --token-env naming an unset variable', async () => {
-    const error = await usageRejection(readCredentials({ tokenEnv: 'CI_TOKEN' }, {}));
+    const error = await rejectionOf(readCredentials({ tokenEnv: 'CI_TOKEN' }, {}), UsageError);
     expect(error.message).toContain('CI_TOKEN');
     expect(error.message).toContain('--token-env');
   });
@@ -94,7 +94,7 @@ describe('readCredentials', () => {
   it('rejects a password without a user name', async () => {
     const file = await passwordFile('pw\n');
     for (const flags of [{ passwordFile: file }, { passwordEnv: 'MY_PW' }]) {
-      const error = await usageRejection(readCredentials(flags, { MY_PW: 'pw' }));
+      const error = await rejectionOf(readCredentials(flags, { MY_PW: 'pw' }), UsageError);
       expect(error.message).toContain('--username');
     }
   });
@@ -123,7 +123,10 @@ describe('completeCredentials', () => {
   it.each([{}, { username: 'admin' }, { password: 'pw' }, { token: 'tok' }])(
     'without a terminal, missing parts of %j are a UsageError coded credentials_required',
     async (credentials) => {
-      const error = await usageRejection(completeCredentials(credentials, false, 'prod needs a login'));
+      const error = await rejectionOf(
+        completeCredentials(credentials, false, 'prod needs a login'),
+        UsageError,
+      );
       expect(error.code).toBe('credentials_required');
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(/^prod needs a login: /);

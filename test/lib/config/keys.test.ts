@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 
 import { parse, stringify } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../helpers/errors.js';
 
 import { DcosError, UsageError } from '../../../src/lib/errors.js';
 import {
@@ -18,17 +19,6 @@ import {
   type Settings,
   type SettingValue,
 } from '../../../src/lib/config/keys.js';
-
-/** Runs `fn`, expects it to throw a UsageError, and returns it. */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
 
 describe('keyDefinition / unknown keys', () => {
   it('knows every documented key', () => {
@@ -50,7 +40,7 @@ describe('keyDefinition / unknown keys', () => {
   });
 
   it('rejects an unknown key with a UsageError coded unknown_key that lists the valid keys', () => {
-    const error = usageError(() => keyDefinition('core.dcos_ur'));
+    const error = thrownBy(() => keyDefinition('core.dcos_ur'), UsageError);
     expect(error.code).toBe('unknown_key');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('"core.dcos_ur"');
@@ -59,8 +49,8 @@ describe('keyDefinition / unknown keys', () => {
   });
 
   it('parseSetting reports an unknown key as unknown_key, not as an invalid value', () => {
-    expect(usageError(() => parseSetting('core.colour', 'red')).code).toBe('unknown_key');
-    expect(usageError(() => parseSetting('timeout', '5')).code).toBe('unknown_key');
+    expect(thrownBy(() => parseSetting('core.colour', 'red'), UsageError).code).toBe('unknown_key');
+    expect(thrownBy(() => parseSetting('timeout', '5'), UsageError).code).toBe('unknown_key');
   });
 
   it('maps the documented environment variables', () => {
@@ -89,7 +79,7 @@ describe('core.timeout', () => {
   it.each<SettingValue>(['0', '-1', '1.5', 'abc', '', '  ', '1e3', '0x10', 0, -5, 1.5])(
     'rejects %j as an invalid value naming the key',
     (raw) => {
-      const error = usageError(() => parseSetting('core.timeout', raw));
+      const error = thrownBy(() => parseSetting('core.timeout', raw), UsageError);
       expect(error.code).toBe('invalid_value');
       expect(error.message).toMatch(/^invalid value for core\.timeout: /);
       expect(error.details).toEqual({ key: 'core.timeout' });
@@ -122,7 +112,7 @@ describe('core.ssl_verify', () => {
   });
 
   it('rejects an empty value', () => {
-    const error = usageError(() => parseSetting('core.ssl_verify', '  '));
+    const error = thrownBy(() => parseSetting('core.ssl_verify', '  '), UsageError);
     expect(error.code).toBe('invalid_value');
     expect(error.message).toContain('core.ssl_verify');
   });
@@ -140,7 +130,7 @@ describe('URL keys', () => {
 
   it.each(urlKeys)('%s rejects other schemes', (key) => {
     for (const raw of ['ftp://dcos.example.com', 'file:///etc/passwd', 'localhost:8080']) {
-      const error = usageError(() => parseSetting(key, raw));
+      const error = thrownBy(() => parseSetting(key, raw), UsageError);
       expect(error.code).toBe('invalid_value');
       expect(error.message).toContain(key);
       expect(error.message).toContain('http:// or https://');
@@ -149,7 +139,7 @@ describe('URL keys', () => {
 
   it.each(urlKeys)('%s rejects text that is not a URL', (key) => {
     for (const raw of ['not a url', 'dcos.example.com', '', 'https://', 'http://exa mple.com']) {
-      const error = usageError(() => parseSetting(key, raw));
+      const error = thrownBy(() => parseSetting(key, raw), UsageError);
       expect(error.code).toBe('invalid_value');
       expect(error.message).toContain(`invalid value for ${key}`);
     }
@@ -157,7 +147,7 @@ describe('URL keys', () => {
 
   it.each(urlKeys)('%s rejects credentials in the URL without echoing them', (key) => {
     for (const raw of ['https://admin:s3cr3t@dcos.example.com', 'https://admin@dcos.example.com']) {
-      const error = usageError(() => parseSetting(key, raw));
+      const error = thrownBy(() => parseSetting(key, raw), UsageError);
       expect(error.code).toBe('invalid_value');
       expect(error.message).toContain('core.basic_auth_username');
       expect(error.message).not.toContain('s3cr3t');
@@ -172,7 +162,7 @@ describe('cluster.type and cluster.name', () => {
 
   it('rejects any other cluster.type, listing the options', () => {
     for (const raw of ['kubernetes', 'DCOS', '', 'dcos ']) {
-      const error = usageError(() => parseSetting('cluster.type', raw));
+      const error = thrownBy(() => parseSetting('cluster.type', raw), UsageError);
       expect(error.code).toBe('invalid_value');
       expect(error.message).toContain('dcos, marathon, local');
     }
@@ -180,12 +170,14 @@ describe('cluster.type and cluster.name', () => {
 
   it('requires a non-blank cluster.name and keeps it verbatim', () => {
     expect(parseSetting('cluster.name', 'prod east')).toBe('prod east');
-    expect(usageError(() => parseSetting('cluster.name', '   ')).code).toBe('invalid_value');
+    expect(thrownBy(() => parseSetting('cluster.name', '   '), UsageError).code).toBe('invalid_value');
   });
 
   it('requires non-blank credentials', () => {
-    expect(usageError(() => parseSetting('core.dcos_acs_token', '')).code).toBe('invalid_value');
-    expect(usageError(() => parseSetting('core.basic_auth_password', ' ')).code).toBe('invalid_value');
+    expect(thrownBy(() => parseSetting('core.dcos_acs_token', ''), UsageError).code).toBe('invalid_value');
+    expect(thrownBy(() => parseSetting('core.basic_auth_password', ' '), UsageError).code).toBe(
+      'invalid_value',
+    );
     expect(parseSetting('core.basic_auth_username', 'admin')).toBe('admin');
   });
 });
@@ -387,7 +379,7 @@ describe('effectiveSettings (flag > env > file)', () => {
     ['DCOS_URL', 'garbage'],
     ['DCOS_SSL_VERIFY', '   '],
   ])('rejects %s=%j with a UsageError naming the variable', (variable, value) => {
-    const error = usageError(() => effectiveSettings(file, { [variable]: value }));
+    const error = thrownBy(() => effectiveSettings(file, { [variable]: value }), UsageError);
     expect(error).toBeInstanceOf(DcosError);
     expect(error.code).toBe('invalid_env');
     expect(error.exitCode).toBe(2);

@@ -2,6 +2,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { parse } from 'smol-toml';
+import { rejectionOf, thrownBy } from '../../helpers/errors.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ConfigError, DcosError, UsageError } from '../../../src/lib/errors.js';
@@ -60,26 +61,6 @@ async function fileSettings(file: string): Promise<Record<string, unknown>> {
   return parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 }
 
-async function rejected(promise: Promise<unknown>): Promise<DcosError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DcosError);
-    return error as DcosError;
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): DcosError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DcosError);
-    return error as DcosError;
-  }
-  throw new Error('expected an error, nothing was thrown');
-}
-
 describe('showSettings', () => {
   it('shows every setting sorted, with token and password masked', async () => {
     const { resolve } = await fixture();
@@ -124,7 +105,7 @@ describe('showSettings', () => {
   it('rejects an unknown key', async () => {
     const { resolve } = await fixture();
     const cluster = await resolve();
-    const error = thrown(() => showSettings(cluster, 'core.nope'));
+    const error = thrownBy(() => showSettings(cluster, 'core.nope'), DcosError);
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe('unknown_key');
   });
@@ -132,7 +113,7 @@ describe('showSettings', () => {
   it('reports a known key that is not set', async () => {
     const { resolve } = await fixture();
     const cluster = await resolve();
-    const error = thrown(() => showSettings(cluster, 'core.ssl_verify'));
+    const error = thrownBy(() => showSettings(cluster, 'core.ssl_verify'), DcosError);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.code).toBe('not_set');
     expect(error.message).toBe('core.ssl_verify is not set');
@@ -174,7 +155,7 @@ describe('setSetting', () => {
   ])('refuses %s=%j (%s) and leaves the file unchanged', async (key, raw, code) => {
     const { store, file, resolve } = await fixture();
     const before = await snapshot(file);
-    const error = await rejected(setSetting(store, await resolve(), key, raw));
+    const error = await rejectionOf(setSetting(store, await resolve(), key, raw), DcosError);
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe(code);
     expect(await snapshot(file)).toEqual(before);
@@ -202,7 +183,10 @@ describe('setSetting', () => {
     const { store, file, resolve } = await fixture();
     const cwd = await tempDir();
     const before = await snapshot(file);
-    const error = await rejected(setSetting(store, await resolve(), 'core.ssl_verify', 'missing.pem', cwd));
+    const error = await rejectionOf(
+      setSetting(store, await resolve(), 'core.ssl_verify', 'missing.pem', cwd),
+      DcosError,
+    );
     expect(error).toBeInstanceOf(UsageError);
     expect(error.code).toBe('invalid_value');
     expect(error.message).toContain(join(cwd, 'missing.pem'));
@@ -213,7 +197,10 @@ describe('setSetting', () => {
     const { store, file, resolve } = await fixture();
     const cwd = await tempDir();
     const before = await snapshot(file);
-    const error = await rejected(setSetting(store, await resolve(), 'core.ssl_verify', cwd, cwd));
+    const error = await rejectionOf(
+      setSetting(store, await resolve(), 'core.ssl_verify', cwd, cwd),
+      DcosError,
+    );
     expect(error.code).toBe('invalid_value');
     expect(error.message).toContain('cannot read the CA bundle');
     expect(await snapshot(file)).toEqual(before);
@@ -272,7 +259,7 @@ describe('setSetting', () => {
       setSetting(store, cluster, 'core.timeout', '5'),
       unsetSetting(store, cluster, 'core.timeout'),
     ]) {
-      const error = await rejected(attempt);
+      const error = await rejectionOf(attempt, DcosError);
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.code).toBe('no_cluster_file');
       expect(error.message).toContain('DCOS_URL');
@@ -316,7 +303,7 @@ describe('unsetSetting', () => {
   it('rejects an unknown key', async () => {
     const { store, file, resolve } = await fixture();
     const before = await snapshot(file);
-    const error = await rejected(unsetSetting(store, await resolve(), 'core.nope'));
+    const error = await rejectionOf(unsetSetting(store, await resolve(), 'core.nope'), DcosError);
     expect(error.code).toBe('unknown_key');
     expect(await snapshot(file)).toEqual(before);
   });
@@ -355,10 +342,14 @@ describe('keys written by other tools', () => {
   it('still refuse unknown keys that are absent', async () => {
     const { store, resolve } = await fixture();
     expect(
-      thrown(() =>
-        showSettings({ id: 'x', name: 'x', dir: undefined, fileSettings: {}, settings: {} }, 'core.nope'),
+      thrownBy(
+        () =>
+          showSettings({ id: 'x', name: 'x', dir: undefined, fileSettings: {}, settings: {} }, 'core.nope'),
+        DcosError,
       ).code,
     ).toBe('unknown_key');
-    expect((await rejected(unsetSetting(store, await resolve(), 'core.nope'))).code).toBe('unknown_key');
+    expect((await rejectionOf(unsetSetting(store, await resolve(), 'core.nope'), DcosError)).code).toBe(
+      'unknown_key',
+    );
   });
 });
