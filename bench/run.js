@@ -47,7 +47,9 @@ const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-'));
 for (const name of ['alpha', 'beta', 'gamma']) {
   const dir = join(dcosDir, 'clusters', `bench-${name}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, 'dcos.toml'), `[cluster]\nname = "${name}"\n\n[core]\ndcos_url = "${url}"\n`, { mode: 0o600 });
+  writeFileSync(join(dir, 'dcos.toml'), `[cluster]\nname = "${name}"\n\n[core]\ndcos_url = "${url}"\n`, {
+    mode: 0o600,
+  });
 }
 writeFileSync(join(dcosDir, 'clusters', 'bench-alpha', 'attached'), '');
 
@@ -56,7 +58,11 @@ const cases = [
   { name: 'node -e 0 (baseline)', command: process.execPath, args: ['-e', '0'] },
   { name: 'dcos --version', command: process.execPath, args: [bin, '--version'] },
   { name: 'dcos --help', command: process.execPath, args: [bin, '--help'] },
-  { name: 'dcos cluster list --json (3 clusters)', command: process.execPath, args: [bin, 'cluster', 'list', '--json'] },
+  {
+    name: 'dcos cluster list --json (3 clusters)',
+    command: process.execPath,
+    args: [bin, 'cluster', 'list', '--json'],
+  },
 ];
 
 const samples = new Map(cases.map((c) => [c.name, []]));

@@ -14,7 +14,7 @@ export default class ClusterRemove extends DcosCommand<typeof ClusterRemove> {
   static override flags = { all: Flags.boolean({ description: 'remove every cluster' }) };
 
   async run(): Promise<{ removed: string[] }> {
-    if (Boolean(this.args.cluster) === this.flags.all)
+    if (Boolean(this.args.cluster) === Boolean(this.flags.all))
       throw new UsageError('name one cluster, or pass --all');
     const store = this.store();
     const clusters = await store.list();

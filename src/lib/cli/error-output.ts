@@ -16,13 +16,27 @@ function oclifExit(error: unknown): number | undefined {
   return typeof exit === 'number' ? exit : undefined;
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .find((line) => line.trim() !== '')
-      ?.trim() ?? text
-  );
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * oclif's parser errors span several lines ("Missing 1 required arg:\nurl  cluster URL\nSee more help with
+ * --help", "The following error occurred:\n  --a cannot also be provided when using --b"); keep them to one
+ * line that still says what is wrong.
+ */
+export function oneLine(text: string): string {
+  const lines = text
+    .replace(ANSI, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^See more help with/i.test(line));
+  if (lines.length === 0) return text.trim();
+  const [head, ...rest] = lines as [string, ...string[]];
+  if (rest.length === 0) return head;
+  // A list of "name   description" rows reads as "name (description)".
+  const items = rest.map((line) => line.replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'));
+  if (/^The following errors? occurred:?$/i.test(head)) return items.join('; ');
+  return `${head.replace(/:$/, '')}: ${items.join('; ')}`;
 }
 
 /**
@@ -42,7 +56,7 @@ export function renderError(error: unknown, options: { json: boolean; verbose: b
     const exit = oclifExit(error) as number;
     exitCode = exit === 127 ? 2 : exit;
     code = exitCode === 2 ? 'usage' : 'failed';
-    message = firstLine((error as Error).message ?? String(error));
+    message = oneLine((error as Error).message ?? String(error));
   } else {
     code = 'internal';
     exitCode = 1;

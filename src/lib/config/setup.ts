@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ConfigError, DcosError, UsageError } from '../errors.js';
+import { ConfigError, DcosError, InterruptedError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { HttpClient } from '../http/client.js';
 import { clusterClient, type ClusterClientHooks } from '../http/cluster-client.js';
@@ -96,6 +96,12 @@ async function probe(client: HttpClient, path: string): Promise<{ status: number
   return { status: response.status, data: response.data };
 }
 
+/** A probe whose failure only costs a detail (id, name) — but Ctrl-C still stops setup, with nothing saved. */
+function optional(error: unknown): undefined {
+  if (error instanceof InterruptedError) throw error;
+  return undefined;
+}
+
 async function detectDcos(
   client: HttpClient,
   input: SetupInput,
@@ -128,8 +134,14 @@ async function detectDcos(
   const authed = token
     ? await clusterClient({ 'core.dcos_url': client.baseUrl, 'core.dcos_acs_token': token }, deps.hooks)
     : client;
-  const metadata = await probe(authed, '/metadata').catch(() => undefined);
-  const summary = await probe(authed, '/mesos/master/state-summary').catch(() => undefined);
+  let metadata: { status: number; data: unknown } | undefined;
+  let summary: { status: number; data: unknown } | undefined;
+  try {
+    metadata = await probe(authed, '/metadata').catch(optional);
+    summary = await probe(authed, '/mesos/master/state-summary').catch(optional);
+  } finally {
+    if (authed !== client) await authed.close();
+  }
   return {
     type: 'dcos',
     id: stringField(metadata?.data, 'CLUSTER_ID'),
@@ -169,14 +181,21 @@ async function detectMarathon(
     settings['core.basic_auth_password'] = password;
   }
   const client = await clusterClient({ ...settings, 'core.dcos_url': marathonUrl }, deps.hooks);
-  const info = await probe(client, '/v2/info');
+  let info: { status: number; data: unknown };
+  try {
+    info = await probe(client, '/v2/info');
+  } finally {
+    await client.close();
+  }
   if (info.status === 401) {
-    throw new DcosError(
-      `Marathon at ${marathonUrl} wants credentials: add --username with --password-file or --password-env`,
-      {
-        code: 'unauthorized',
-      },
-    );
+    throw username
+      ? new DcosError(`login failed at ${marathonUrl}: wrong user name or password`, {
+          code: 'login_failed',
+        })
+      : new DcosError(
+          `Marathon at ${marathonUrl} wants credentials: add --username with --password-file or --password-env`,
+          { code: 'unauthorized' },
+        );
   }
   if (info.status !== 200 || !isRecord(info.data)) return undefined;
   const master = stringField(
@@ -187,8 +206,15 @@ async function detectMarathon(
   if (mesosUrl) {
     const mesos = String(parseSetting('mesos.master_url', mesosUrl));
     const mesosClient = await clusterClient({ ...settings, 'core.dcos_url': mesos }, deps.hooks);
-    const version = await probe(mesosClient, '/version');
-    if (version.status !== 200 && (await probe(mesosClient, '/master/state')).status !== 200) {
+    let answers: boolean;
+    try {
+      answers =
+        (await probe(mesosClient, '/version')).status === 200 ||
+        (await probe(mesosClient, '/master/state')).status === 200;
+    } finally {
+      await mesosClient.close();
+    }
+    if (!answers) {
       throw new DcosError(`no Mesos master answers at ${mesos} (GET /version and /master/state failed)`, {
         code: 'mesos_unreachable',
       });

@@ -1,3 +1,4 @@
+import { InterruptedError } from '../errors.js';
 import { clusterClient, type ClusterClientHooks } from '../http/cluster-client.js';
 import { clusterName, type ClusterEntry } from './clusters.js';
 import { settingString } from './clusters.js';
@@ -40,7 +41,9 @@ async function probe(
       : '/dcos-metadata/dcos-version.json';
     const data = await client.get<unknown>(path, { timeoutMs: STATUS_TIMEOUT_MS });
     return { status: 'AVAILABLE', version: versionOf(data) ?? 'UNKNOWN' };
-  } catch {
+  } catch (error) {
+    // Ctrl-C is not a verdict on the cluster: stop listing instead of printing everything UNAVAILABLE.
+    if (error instanceof InterruptedError) throw error;
     return { status: 'UNAVAILABLE', version: 'UNKNOWN' };
   } finally {
     await client?.close();
