@@ -130,7 +130,7 @@ describe('config set', () => {
 
     expect(set.code, printed(set)).toBe(2);
     expect(linesOf(set.stderr)).toEqual([
-      `Error: invalid value for core.ssl_verify: cannot read the CA bundle ${missing}`,
+      `Error: invalid value for core.ssl_verify: cannot read the CA bundle ${missing} (ENOENT)`,
     ]);
     expect(readFileSync(file).equals(before)).toBe(true);
   });

@@ -111,6 +111,18 @@ describe('exit codes and error output', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('cluster lst is not a dcos command');
   });
+
+  it('with --json an unknown command is one JSON error line on stderr, exit 2', async () => {
+    const result = await runCli(['cluster', 'lst', '--json'], { env: { DCOS_DIR: tempDcosDir() } });
+
+    expect(result.code, printed(result)).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(linesOf(result.stderr)).toHaveLength(1);
+    expect(jsonError(result)).toEqual({
+      code: 'usage',
+      message: '"cluster lst" is not a dcos command; run `dcos help` for the list',
+    });
+  });
 });
 
 describe('--json errors', () => {

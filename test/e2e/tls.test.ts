@@ -100,7 +100,7 @@ describe('cluster setup against a DC/OS cluster with a self-signed certificate',
     });
 
     expect(setup.code, printed(setup)).toBe(2);
-    expect(linesOf(setup.stderr)).toEqual([expect.stringMatching(/^Error: cannot read the CA file /)]);
+    expect(linesOf(setup.stderr)).toEqual([expect.stringMatching(/^Error: cannot read the CA bundle /)]);
     expect(setup.stderr).toContain(path);
     expect(clusterIds(dir)).toEqual([]);
     expect(dcos.requests.length).toBe(before);

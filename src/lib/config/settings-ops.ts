@@ -1,6 +1,5 @@
-import { access, constants, stat } from 'node:fs/promises';
-
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { readCaBundle } from './ca.js';
 import type { ClusterStore, ResolvedCluster } from './clusters.js';
 import {
   KEYS,
@@ -49,20 +48,7 @@ export async function setSetting(
   const id = savable(cluster);
   const value = parseSetting(key, raw, cwd);
   if (key === 'core.ssl_verify' && value !== 'true' && value !== 'false') {
-    let readable: boolean;
-    try {
-      // A directory passes an R_OK check but is no CA bundle: TLS would fail later with a vaguer error.
-      readable = (await stat(String(value))).isFile();
-      await access(String(value), constants.R_OK);
-    } catch {
-      readable = false;
-    }
-    if (!readable) {
-      throw new UsageError(`invalid value for core.ssl_verify: cannot read the CA bundle ${value}`, {
-        code: 'invalid_value',
-        details: { key },
-      });
-    }
+    await readCaBundle(String(value), { context: `invalid value for ${key}`, code: 'invalid_value' });
   }
   const next: Settings = { ...cluster.fileSettings, [key]: value };
   const cleared: string[] = [];

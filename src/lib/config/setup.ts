@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ConfigError, DcosError, InterruptedError, UsageError } from '../errors.js';
@@ -8,6 +7,7 @@ import type { HttpClient } from '../http/client.js';
 import { clusterClient, type ClusterClientHooks } from '../http/cluster-client.js';
 import { HttpError, NetworkError } from '../http/errors.js';
 import { clusterName, type ClusterEntry, type ClusterStore } from './clusters.js';
+import { readCaBundle } from './ca.js';
 import { completeCredentials, type Credentials } from './credentials.js';
 import { parseSetting, type ClusterType, type Settings } from './keys.js';
 
@@ -61,23 +61,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function stringField(value: unknown, key: string): string | undefined {
   return isRecord(value) && typeof value[key] === 'string' ? (value[key] as string) : undefined;
-}
-
-async function readCa(path: string): Promise<string> {
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  try {
-    new X509Certificate(pem);
-  } catch {
-    throw new UsageError(`${path} is not a PEM certificate`);
-  }
-  return pem;
 }
 
 /** The DC/OS CLI assumes https:// when the scheme is missing; we fall back to http:// if TLS is not spoken. */
@@ -291,7 +274,7 @@ async function detect(url: string, input: SetupInput, tls: Settings, deps: Setup
 export async function setupCluster(input: SetupInput, deps: SetupDeps): Promise<SetupResult> {
   if (input.insecure && input.caCertsPath)
     throw new UsageError('--insecure and --ca-certs contradict each other');
-  const caFromFlag = input.caCertsPath ? await readCa(input.caCertsPath) : undefined;
+  const caFromFlag = input.caCertsPath ? await readCaBundle(input.caCertsPath) : undefined;
   const candidates = candidateUrls(input.url);
   let detected: Detected | undefined;
   let url = candidates[0] as string;

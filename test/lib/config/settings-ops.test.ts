@@ -2,8 +2,10 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { parse } from 'smol-toml';
-import { rejectionOf, thrownBy } from '../../helpers/errors.js';
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { rejectionOf, thrownBy } from '../../helpers/errors.js';
+import { makeSelfSignedCert } from '../../helpers/servers.js';
 
 import { ConfigError, DcosError, UsageError } from '../../../src/lib/errors.js';
 import { ClusterStore, resolveCluster, type ResolvedCluster } from '../../../src/lib/config/clusters.js';
@@ -165,7 +167,7 @@ describe('setSetting', () => {
     const { store, file, resolve } = await fixture();
     const cwd = await tempDir();
     await mkdir(join(cwd, 'certs'));
-    await writeFile(join(cwd, 'certs', 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    await writeFile(join(cwd, 'certs', 'ca.pem'), makeSelfSignedCert().cert);
     const result = await setSetting(store, await resolve(), 'core.ssl_verify', 'certs/ca.pem', cwd);
     expect(result.value).toBe(join(cwd, 'certs', 'ca.pem'));
     expect(((await fileSettings(file)).core as Record<string, unknown>).ssl_verify).toBe(
@@ -203,6 +205,21 @@ describe('setSetting', () => {
     );
     expect(error.code).toBe('invalid_value');
     expect(error.message).toContain('cannot read the CA bundle');
+    expect(await snapshot(file)).toEqual(before);
+  });
+
+  it('refuses a CA path whose file is not a PEM certificate, leaving the file unchanged', async () => {
+    const { store, file, resolve } = await fixture();
+    const cwd = await tempDir();
+    await writeFile(join(cwd, 'ca.pem'), 'not a certificate\n');
+    const before = await snapshot(file);
+    const error = await rejectionOf(
+      setSetting(store, await resolve(), 'core.ssl_verify', 'ca.pem', cwd),
+      UsageError,
+    );
+    expect(error.message).toBe(
+      `invalid value for core.ssl_verify: ${join(cwd, 'ca.pem')} is not a PEM certificate`,
+    );
     expect(await snapshot(file)).toEqual(before);
   });
 
