@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,26 +9,29 @@ import { BIN, ROOT, tempDcosDir } from '../helpers/cli.js';
 
 const HEAVY = ['undici', 'cli-table3', 'yaml', 'chalk', '@inquirer', 'dns-packet', 'smol-toml'];
 
-/** Runs the built CLI and returns the node_modules packages it loaded (ESM and CommonJS alike). */
-function packagesLoaded(args: string[]): Set<string> {
+/** Runs the built CLI and returns every module URL it resolved through ESM imports. */
+function modulesResolved(args: string[], env: Record<string, string> = {}): string[] {
   const trace = join(mkdtempSync(join(tmpdir(), 'dcos-trace-')), 'imports.txt');
   const result = spawnSync(
     process.execPath,
     ['--import', join(ROOT, 'test/fixtures/trace-imports.mjs'), BIN, ...args],
     {
-      env: { ...process.env, TRACE_IMPORTS_FILE: trace, DCOS_DIR: tempDcosDir(), NO_COLOR: '1' },
+      env: { ...process.env, TRACE_IMPORTS_FILE: trace, DCOS_DIR: tempDcosDir(), NO_COLOR: '1', ...env },
       encoding: 'utf8',
     },
   );
   expect(result.status, result.stderr).toBe(0);
-  let lines: string[] = [];
   try {
-    lines = readFileSync(trace, 'utf8').split('\n');
+    return readFileSync(trace, 'utf8').split('\n').filter(Boolean);
   } catch {
-    lines = [];
+    return [];
   }
+}
+
+/** The node_modules packages a run of the built CLI loaded. */
+function packagesLoaded(args: string[]): Set<string> {
   const packages = new Set<string>();
-  for (const line of lines) {
+  for (const line of modulesResolved(args)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line);
     if (match?.[1]) packages.add(match[1]);
   }
@@ -54,5 +57,14 @@ describe('startup stays light', () => {
   it('the trace sees heavy libraries when a command does use them', () => {
     const loaded = packagesLoaded(['config', 'keys']);
     expect(loaded.has('cli-table3')).toBe(true);
+  });
+
+  it('networked commands load only the parts of undici they use, not its whole entry point', () => {
+    const dir = tempDcosDir();
+    mkdirSync(join(dir, 'clusters', 'c1'), { recursive: true });
+    writeFileSync(join(dir, 'clusters', 'c1', 'dcos.toml'), '[core]\ndcos_url = "http://127.0.0.1:9"\n');
+    const urls = modulesResolved(['cluster', 'list', '--json'], { DCOS_DIR: dir });
+    expect(urls.some((url) => url.endsWith('undici/lib/dispatcher/agent.js'))).toBe(true);
+    expect(urls.some((url) => url.endsWith('undici/index.js'))).toBe(false);
   });
 });

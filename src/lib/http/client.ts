@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 
 import { DcosError, InterruptedError } from '../errors.js';
 import { describeNetworkFailure, HttpError, NetworkError } from './errors.js';
+import { loadUndici } from './undici.js';
 import { abortableSleep, backoffDelay, IDEMPOTENT_METHODS, RETRYABLE_STATUS, retryAfterMs } from './retry.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -170,7 +171,7 @@ export class HttpClient {
 
   private async dispatcher(): Promise<Dispatcher> {
     if (this.options.dispatcher) return this.options.dispatcher;
-    this.dispatcherPromise ??= import('undici').then(
+    this.dispatcherPromise ??= loadUndici().then(
       ({ Agent }) =>
         new Agent({
           connect: {
@@ -211,7 +212,7 @@ export class HttpClient {
   }
 
   private async send(method: HttpMethod, url: string, options: RequestOptions, streaming: boolean) {
-    const { request } = await import('undici');
+    const { request } = await loadUndici();
     const dispatcher = await this.dispatcher();
     const timeoutMs = this.timeoutMs(options);
     const signals = [this.options.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
@@ -220,9 +221,11 @@ export class HttpClient {
     this.options.log?.(`> ${method} ${url}`);
     if (this.aborted(options)) throw new InterruptedError();
     try {
-      const response = await request(url, {
+      const target = new URL(url);
+      const response = await request(dispatcher, {
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
         method,
-        dispatcher,
         headers: this.headersFor(url, options),
         body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
         // 0 disables undici's timer (null would fall back to undici's own 300 s default).
