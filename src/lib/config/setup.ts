@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 
 import { ConfigError, DcosError, InterruptedError, UsageError } from '../errors.js';
@@ -319,20 +319,20 @@ async function saveCluster(
       },
     );
   }
-  const settings: Settings = {
-    ...detected.settings,
-    'core.dcos_url': url,
-    'cluster.name': name,
-    'cluster.type': detected.type,
-  };
-  const entry = id ? await deps.store.create(settings, id) : await deps.store.create(settings);
-  if (ca) {
-    const caPath = join(entry.dir, CA_FILE);
-    await writeFileAtomic(caPath, ca);
-    await deps.store.save(entry.id, { ...settings, 'core.ssl_verify': caPath });
-  } else if (settings['core.ssl_verify'] === undefined) {
-    await deps.store.save(entry.id, { ...settings, 'core.ssl_verify': 'true' });
-  }
+  const clusterId = id ?? randomUUID();
+  // The CA file goes first so a saved config never points at a CA that is not there.
+  const caPath = ca ? join(deps.store.clustersDir, clusterId, CA_FILE) : undefined;
+  if (ca && caPath) await writeFileAtomic(caPath, ca);
+  const entry = await deps.store.create(
+    {
+      ...detected.settings,
+      'core.dcos_url': url,
+      'cluster.name': name,
+      'cluster.type': detected.type,
+      'core.ssl_verify': caPath ?? detected.settings['core.ssl_verify'] ?? 'true',
+    },
+    clusterId,
+  );
   await deps.store.attach(entry.id);
   return {
     id: entry.id,
