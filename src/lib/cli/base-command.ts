@@ -40,6 +40,8 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
   protected args!: CommandArgs<T>;
   /** Aborted on Ctrl-C; long-running work listens to it. */
   protected readonly abortController = new AbortController();
+  /** How long Ctrl-C waits for work to unwind before ending the process (servers need longer). */
+  protected interruptGraceMs = INTERRUPT_GRACE_MS;
   private clientPromise: Promise<HttpClient> | undefined;
   private clusterPromise: Promise<ResolvedCluster> | undefined;
   private readonly warned = new Set<string>();
@@ -134,7 +136,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
           : 'Error: interrupted\n',
       );
       process.exit(130);
-    }, INTERRUPT_GRACE_MS).unref();
+    }, this.interruptGraceMs).unref();
   }
 
   public override async catch(error: Error & { skipOclifErrorHandling?: boolean }): Promise<never> {

@@ -30,3 +30,8 @@ export function credentialsFromFlags(
     env,
   );
 }
+
+/** Where `dcos local` keeps its state (default `$DCOS_DIR/local`). */
+export const localDirFlag = {
+  dir: Flags.string({ description: 'state directory of the local cluster (default: $DCOS_DIR/local)' }),
+};

@@ -1,0 +1,56 @@
+// Entry point of the `dcos local` daemon process (spawned detached by `dcos local start`).
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { writeFileAtomic } from '../fs-atomic.js';
+import { DAEMON_FILE, type DaemonInfo } from './control.js';
+import { startLocalCluster } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    agents: { type: 'string', default: '3' },
+    'max-tasks': { type: 'string', default: '200' },
+  },
+});
+
+const dir = values.dir as string;
+const log = (message: string) => process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+
+try {
+  const cluster = await startLocalCluster({
+    dir,
+    port: Number(values.port),
+    agents: Number(values.agents),
+    maxTasks: Number(values['max-tasks']),
+  });
+  const info: DaemonInfo = {
+    pid: process.pid,
+    url: cluster.url,
+    port: cluster.port,
+    clusterId: cluster.engine.clusterId,
+    agents: cluster.engine.agents.length,
+    startedAt: new Date().toISOString(),
+  };
+  await writeFileAtomic(join(dir, DAEMON_FILE), `${JSON.stringify(info)}\n`);
+  log(
+    `listening on ${cluster.url} (${info.agents} agents, ${cluster.orphansKilled} orphaned tasks cleaned up)`,
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping tasks`);
+    await cluster.close();
+    await rm(join(dir, DAEMON_FILE), { force: true });
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+} catch (error) {
+  log(`failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { Engine } from './engine.js';
+import { MarathonApi } from './marathon/api.js';
+import { MesosApi } from './mesos/api.js';
+import { Router, sendJson, type RouteContext } from './router.js';
+
+export interface LocalClusterOptions {
+  dir: string;
+  port: number;
+  agents: number;
+  maxTasks: number;
+  host?: string;
+  tickMs?: number;
+}
+
+export interface RunningCluster {
+  engine: Engine;
+  server: Server;
+  url: string;
+  port: number;
+  orphansKilled: number;
+  close(): Promise<void>;
+}
+
+export const DCOS_VERSION = '2.2.0';
+
+function metadata(engine: Engine) {
+  return (context: RouteContext) => {
+    if (context.path === '/dcos-version.json') {
+      return sendJson(context.response, 200, {
+        version: DCOS_VERSION,
+        'dcos-variant': 'open',
+        'dcos-image-commit': 'dcos-local',
+        'bootstrap-id': 'dcos-local',
+      });
+    }
+    if (context.path === '/' || context.path === '') {
+      const { host } = engine.masterAddress;
+      return sendJson(context.response, 200, { PUBLIC_IPV4: host, CLUSTER_ID: engine.clusterId });
+    }
+    sendJson(context.response, 404, { message: 'not found' });
+  };
+}
+
+/**
+ * Starts the whole local cluster in this process: the engine plus one HTTP server laid out like DC/OS
+ * Admin Router (`/service/marathon`, `/mesos`, `/agent/<id>`, `/dcos-metadata`). Later services mount
+ * their own prefix on the router.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<RunningCluster> {
+  const host = options.host ?? '127.0.0.1';
+  const engine = new Engine({
+    dir: options.dir,
+    agents: options.agents,
+    maxTasks: options.maxTasks,
+    host,
+    port: options.port,
+    ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+  });
+  const marathon = new MarathonApi(engine);
+  const mesos = new MesosApi(engine);
+  const router = new Router()
+    .mount('/service/marathon', marathon.handle)
+    .mount('/marathon', marathon.handle)
+    .mount('/mesos', mesos.master)
+    .mount('/agent', mesos.agent)
+    .mount('/slave', mesos.agent)
+    .mount('/dcos-metadata', metadata(engine))
+    .mount('/metadata', metadata(engine))
+    // DC/OS answers 200 here when authentication is off, which `dcos cluster setup` checks.
+    .mount('/pkgpanda', (context) => sendJson(context.response, 200, {}));
+  const server = createServer((request, response) => void router.handle(request, response));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  engine.setPort(port);
+  let orphansKilled: number;
+  try {
+    ({ orphansKilled } = await engine.start());
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    server,
+    url: `http://${host}:${port}`,
+    port,
+    orphansKilled,
+    close: () =>
+      (closing ??= (async () => {
+        server.close();
+        server.closeAllConnections();
+        await engine.stop();
+      })()),
+  };
+}
