@@ -720,6 +720,9 @@ export class Engine {
       host: agent.ip,
       ports,
       portNames: (app.portDefinitions ?? []).map((definition) => definition.name),
+      requestedPorts: (app.portDefinitions ?? []).map((definition) => definition.port),
+      resources: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus },
+      labels: app.labels,
     });
     this.persist();
   }

@@ -60,6 +60,28 @@ function actionFor(
   return 'RestartApplication';
 }
 
+/**
+ * Natural order of ids (digit runs compared as numbers): `/test/sleep60` before `/test/sleep120`, as in Marathon's
+ * documented plan for `examples/apps_create.json`. Used for the actions inside a step.
+ */
+export function compareIds(a: string, b: string): number {
+  const chunks = (s: string): string[] => s.match(/\d+|\D+/g) ?? [];
+  const left = chunks(a);
+  const right = chunks(b);
+  for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
+    const x = left[i] as string;
+    const y = right[i] as string;
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const diff = Number(x) - Number(y);
+      if (diff !== 0) return diff;
+      return x.length - y.length;
+    }
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
 const step = (action: PlanActionType, ids: string[]): PlanStep => ({
   actions: ids.map((app): PlanAction => ({ action, app })),
 });
@@ -68,15 +90,16 @@ const step = (action: PlanActionType, ids: string[]): PlanStep => ({
  * The plan that takes `original` to `target` (§4.1): a step stopping removed apps, a step starting new apps
  * (with 0 instances), then one step per dependency layer (apps with the shortest longest-dependency-chain in
  * `target` first) scaling new and scale-only-changed apps and restarting apps whose configuration changed (or
- * that are in `restart`). Empty steps are dropped; actions in a step are sorted by app id.
+ * that are in `restart`). Empty steps are dropped; actions in a step are in natural id order (`compareIds`),
+ * `affectedApps` is sorted plainly.
  */
 export function buildPlan(original: Group, target: Group, options: BuildPlanOptions): DeploymentPlan {
   const before = index(original);
   const after = index(target);
   const restart = options.restart ?? new Set<string>();
 
-  const stopped = [...before.keys()].filter((id) => !after.has(id)).sort();
-  const started = [...after.keys()].filter((id) => !before.has(id)).sort();
+  const stopped = [...before.keys()].filter((id) => !after.has(id)).sort(compareIds);
+  const started = [...after.keys()].filter((id) => !before.has(id)).sort(compareIds);
 
   const actions = new Map<string, PlanActionType>();
   for (const [id, app] of after) {
@@ -86,7 +109,7 @@ export function buildPlan(original: Group, target: Group, options: BuildPlanOpti
 
   const lengths = chainLengths(dependencyGraph(target));
   const layers = new Map<number, PlanAction[]>();
-  for (const id of [...actions.keys()].sort()) {
+  for (const id of [...actions.keys()].sort(compareIds)) {
     const layer = lengths.get(id) ?? 1;
     const list = layers.get(layer) ?? [];
     list.push({ action: actions.get(id) as PlanActionType, app: id });

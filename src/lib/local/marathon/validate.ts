@@ -650,7 +650,8 @@ function checkApp(app: Scope, partial: boolean): void {
 
   const cmd = app.string('cmd', { nonEmpty: true });
   const args = app.strings('args');
-  const hasCmd = cmd !== undefined && cmd !== '';
+  // As in Marathon (`Option.nonEmpty`), an empty cmd counts as given: it is reported as too short instead.
+  const hasCmd = cmd !== undefined;
   const hasArgs = args !== undefined && args.length > 0;
   if (hasCmd && hasArgs) app.add('/', MSG.cmdAndArgs);
   else if (!partial && !hasCmd && !hasArgs && !hasRunnableContainer(raw)) app.add('/', MSG.noCommand);
