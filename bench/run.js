@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 21;
-const write = args.includes('--write');
+const write = args.includes('--write') || process.env.BENCH_WRITE === '1';
 const VERSION_TARGET = 2.0;
 
 function timeOnce(command, commandArgs, env) {
