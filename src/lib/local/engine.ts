@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './executor/health.js';
 import { killOrphans, TaskRunner } from './executor/process.js';
-import { allApps, emptyRoot, findApp } from './marathon/groups.js';
+import { allApps, dependencyCycle, emptyRoot, findApp } from './marathon/groups.js';
 import { appJson } from './marathon/normalize.js';
 import { buildPlan, conflicts, planJson } from './marathon/plan.js';
 import { createAgents } from './mesos/agents.js';
@@ -240,6 +240,11 @@ export class Engine {
    * a running deployment holds, unless `force` cancels those.
    */
   deploy(target: Group, options: DeployOptions = {}): DeploymentPlan {
+    // Invalid targets are refused before locks are looked at, as Marathon validates first.
+    this.checkTaskCap(target);
+    if (dependencyCycle(target)) {
+      throw new ApiError(422, { message: 'Dependency graph has cyclic dependencies.' });
+    }
     const version = target.version;
     const plan = buildPlan(this.root, target, {
       id: randomUUID(),
@@ -258,7 +263,6 @@ export class Engine {
         deployments: blocking.map((deployment) => ({ id: deployment.id })),
       });
     }
-    this.checkTaskCap(target);
     for (const deployment of blocking) this.cancel(deployment.id, 'canceled by a forced deployment');
     this.root = target;
     for (const app of allApps(target)) this.rememberVersion(app);

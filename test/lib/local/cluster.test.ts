@@ -591,3 +591,34 @@ describe('dcos local: Mesos view', () => {
     );
   });
 });
+
+describe('dcos local: groups', () => {
+  it('creates a group (201 + Location), refuses a duplicate (409) and a dependency cycle (422)', async () => {
+    const created = await marathon('POST', '/v2/groups', {
+      id: '/grp',
+      apps: [{ id: 'a', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 0 }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/v2/groups/grp');
+    const again = await marathon('POST', '/v2/groups', { id: '/grp' });
+    expect(again).toMatchObject({
+      status: 409,
+      body: { message: 'Group /grp is already created. Use PUT to change this group.' },
+    });
+    const cycle = await marathon('PUT', '/v2/groups/cyc', {
+      apps: [
+        { id: 'x', cmd: 'sleep 1', cpus: 0.1, mem: 16, instances: 0, dependencies: ['/cyc/y'] },
+        { id: 'y', cmd: 'sleep 1', cpus: 0.1, mem: 16, instances: 0, dependencies: ['/cyc/x'] },
+      ],
+    });
+    expect(cycle).toMatchObject({
+      status: 422,
+      body: { message: 'Dependency graph has cyclic dependencies.' },
+    });
+    const group = (await marathon<{ id: string; apps: Array<{ id: string }> }>('GET', '/v2/groups/grp')).body;
+    expect(group.apps.map((each) => each.id)).toEqual(['/grp/a']);
+    const removed = await marathon('DELETE', '/v2/groups/grp');
+    expect(removed.status).toBe(200);
+    expect((await marathon('GET', '/v2/groups/grp')).status).toBe(404);
+  });
+});

@@ -14,7 +14,7 @@ import {
   resolveId,
   scaleGroup,
 } from './groups.js';
-import { applyAppUpdate, appJson, assignServicePorts, normalizeApp } from './normalize.js';
+import { applyAppUpdate, appJson, assignServicePorts, normalizeApp, withVersionInfo } from './normalize.js';
 import { buildPlan, revertPlan } from './plan.js';
 import { validateApp, validateGroup } from './validate.js';
 
@@ -217,13 +217,7 @@ export class MarathonApi {
     let app = normalizeApp(raw as Record<string, unknown>, { version });
     app = { ...app, id };
     const used = this.usedServicePorts(id);
-    app = assignServicePorts(app, used);
-    if (existing && sameConfig(existing, app)) {
-      app = {
-        ...app,
-        versionInfo: { lastScalingAt: version, lastConfigChangeAt: existing.versionInfo.lastConfigChangeAt },
-      };
-    }
+    app = withVersionInfo(existing, assignServicePorts(app, used));
     return { app, created: !existing };
   }
 
@@ -461,7 +455,7 @@ export class MarathonApi {
 
   private async createGroup(context: RouteContext, pathId: string): Promise<void> {
     const body = await jsonBody(context);
-    const errors = validateGroup(body);
+    const errors = validateGroup(body, { base: pathId });
     if (errors.length > 0) throw invalid(errors);
     const raw = body as Record<string, unknown>;
     const id = resolveId(typeof raw.id === 'string' ? raw.id : '', pathId);
@@ -506,16 +500,8 @@ export class MarathonApi {
       apps: node.apps.map((app) => {
         const existing = findApp(this.engine.root, app.id);
         const assigned = assignServicePorts(app, used);
-        for (const definition of assigned.portDefinitions ?? []) used.add(definition.port);
-        return existing && sameConfig(existing, assigned)
-          ? {
-              ...assigned,
-              versionInfo: {
-                ...assigned.versionInfo,
-                lastConfigChangeAt: existing.versionInfo.lastConfigChangeAt,
-              },
-            }
-          : assigned;
+        for (const port of servicePortsOf(assigned)) used.add(port);
+        return withVersionInfo(existing, assigned);
       }),
       groups: node.groups.map(assign),
     });
@@ -656,10 +642,19 @@ export class MarathonApi {
     return new Set(
       allApps(this.engine.root)
         .filter((app) => app.id !== exceptApp)
-        .flatMap((app) => (app.portDefinitions ?? []).map((definition) => definition.port))
+        .flatMap(servicePortsOf)
         .filter((port) => port > 0),
     );
   }
+}
+
+/** Service ports an app holds: its port definitions, or its container port mappings' service ports. */
+function servicePortsOf(app: AppDefinition): number[] {
+  const mappings = (app.container?.portMappings ?? []) as Array<{ servicePort?: number }>;
+  return [
+    ...(app.portDefinitions ?? []).map((definition) => definition.port),
+    ...mappings.map((mapping) => mapping.servicePort ?? 0),
+  ];
 }
 
 /** `/v2/apps//foo/` and `foo` both mean `/foo`. */
@@ -667,21 +662,6 @@ function appIdOf(raw: string | undefined): string {
   const decoded = decodeURIComponent(raw ?? '/');
   const trimmed = decoded.replace(/\/+$/, '').replace(/^\/*/, '/');
   return trimmed === '' ? '/' : trimmed;
-}
-
-const CONFIG_IGNORED = new Set(['instances', 'version', 'versionInfo']);
-
-/** Same configuration (everything but instances and versions): a scale, not a restart. */
-export function sameConfig(a: AppDefinition, b: AppDefinition): boolean {
-  const strip = (app: AppDefinition) =>
-    JSON.stringify(
-      Object.fromEntries(
-        Object.entries(appJson(app))
-          .filter(([key]) => !CONFIG_IGNORED.has(key))
-          .sort(([x], [y]) => x.localeCompare(y)),
-      ),
-    );
-  return strip(a) === strip(b);
 }
 
 /** Marathon's label selector: `key`, `key==v`, `key!=v`, `key in (a,b)`, `key notin (a,b)`, comma = AND. */

@@ -343,9 +343,9 @@ function normalizeContainer(raw: Json, networks: AppNetwork[]): Json | undefined
   const host = isHostNetworking(networks);
   const bridge = networks.some((n) => n.mode === 'container/bridge');
   const given = objOrUndefined(field(raw, 'container'));
-  // Non-host networking without a container implies an empty Mesos container (Marathon's defaultMesosContainer).
-  const container: Json = given ?? (host ? {} : { type: 'MESOS' });
   if (!given && host) return undefined;
+  // Non-host networking without a container implies an empty Mesos container (Marathon's defaultMesosContainer).
+  const container: Json = given ?? { type: 'MESOS' };
 
   const type = (str(field(container, 'type')) ?? 'DOCKER').toUpperCase();
   const out: Json = { type };

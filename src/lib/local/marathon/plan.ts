@@ -68,6 +68,7 @@ export function compareIds(a: string, b: string): number {
   const chunks = (s: string): string[] => s.match(/\d+|\D+/g) ?? [];
   const left = chunks(a);
   const right = chunks(b);
+  let tie = 0; // numbers equal in value but written differently (9 / 09): decided only if nothing else differs
   for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
     const x = left[i] as string;
     const y = right[i] as string;
@@ -75,11 +76,12 @@ export function compareIds(a: string, b: string): number {
     if (/^\d/.test(x) && /^\d/.test(y)) {
       const diff = Number(x) - Number(y);
       if (diff !== 0) return diff;
-      return x.length - y.length;
+      if (tie === 0) tie = x.length - y.length;
+      continue;
     }
     return x < y ? -1 : 1;
   }
-  return left.length - right.length;
+  return left.length - right.length || tie;
 }
 
 const step = (action: PlanActionType, ids: string[]): PlanStep => ({

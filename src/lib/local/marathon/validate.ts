@@ -399,6 +399,7 @@ function checkContainer(app: Scope): void {
   container.unknownFields(CONTAINER_FIELDS);
   const type = container.enumOf('type', ['DOCKER', 'MESOS']) ?? 'DOCKER';
   const dockerRaw = container.object('docker');
+  if (type === 'DOCKER' && container.get('docker') === undefined) container.add('/docker', MSG.missing);
   let dockerMappings: Json[] = [];
   if (dockerRaw) {
     const docker = container.child('/docker', dockerRaw);
