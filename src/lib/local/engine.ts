@@ -114,6 +114,8 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private lastVersion = 0;
   private ticking = false;
+  /** Set once `stop` begins: nothing is scheduled or launched any more, so killed tasks stay dead. */
+  private stopping = false;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
@@ -186,6 +188,7 @@ export class Engine {
 
   /** Stops every task (no orphans) and writes the state, so the next start relaunches them. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.health.stopAll();
@@ -519,7 +522,7 @@ export class Engine {
 
   /** One scheduling round: advance deployments, then make each app's tasks match what it should run. */
   async tick(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking || this.stopping) return;
     this.ticking = true;
     try {
       this.advanceDeployments();
@@ -626,7 +629,7 @@ export class Engine {
   }
 
   private launch(app: AppDefinition, count: number): void {
-    if (count <= 0) return;
+    if (count <= 0 || this.stopping) return;
     const delay = this.delays.get(app.id);
     if (delay && delay.until > this.now().getTime()) return;
     for (let launched = 0; launched < count; launched++) {

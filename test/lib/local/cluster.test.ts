@@ -554,7 +554,9 @@ describe('dcos local: failures and health', () => {
           (event) => event.eventType === 'unhealthy_instance_kill_event' && event.taskId === first,
         );
         const info = await app('/sick');
-        return killed && info.tasks.some((task) => task.id !== first) ? info : undefined;
+        return killed && info.tasks.length > 0 && info.tasks.every((task) => task.id !== first)
+          ? info
+          : undefined;
       },
       20_000,
     );
@@ -620,5 +622,103 @@ describe('dcos local: groups', () => {
     const removed = await marathon('DELETE', '/v2/groups/grp');
     expect(removed.status).toBe(200);
     expect((await marathon('GET', '/v2/groups/grp')).status).toBe(404);
+  });
+});
+
+describe('dcos local: events, versions and restart', () => {
+  it('streams Marathon events over SSE: attached first, filtered by event_type', async () => {
+    const { HttpClient } = await import('../../../src/lib/http/client.js');
+    const { followEvents } = await import('../../../src/lib/http/sse.js');
+    const client = new HttpClient({ baseUrl: `${cluster.url}/service/marathon` });
+    const controller = new AbortController();
+    const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
+    const reading = (async () => {
+      for await (const item of followEvents(client, '/v2/events', {
+        query: { event_type: 'status_update_event' },
+        signal: controller.signal,
+        maxConnectFailures: 1,
+      })) {
+        if (item.kind !== 'event') continue;
+        seen.push({ event: item.event.event, data: JSON.parse(item.event.data) as Record<string, unknown> });
+        if (seen.some((each) => each.data.appId === '/evented' && each.data.taskStatus === 'TASK_RUNNING'))
+          break;
+        if (seen.length > 200) break;
+      }
+    })();
+    await until('the stream to attach', () => (seen.length > 0 ? true : undefined));
+    await marathon('POST', '/v2/apps', { id: '/evented', cmd: 'sleep 1000', cpus: 0.1, mem: 16 });
+    await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    controller.abort();
+    await client.close();
+    expect(seen[0]?.event).toBe('event_stream_attached');
+    expect(seen.slice(1).every((each) => each.event === 'status_update_event')).toBe(true);
+    expect(
+      seen.some((each) => each.data.appId === '/evented' && each.data.taskStatus === 'TASK_RUNNING'),
+    ).toBe(true);
+  });
+
+  it('answers 405 to /v2/events without Accept: text/event-stream, as Jetty does', async () => {
+    const response = await fetch(`${cluster.url}/service/marathon/v2/events`);
+    expect(response.status).toBe(405);
+  });
+
+  it('lists versions, serves an old version, and restart replaces every task', async () => {
+    await settled('/evented', 1);
+    await marathon('PUT', '/v2/apps/evented', { cmd: 'sleep 1001' });
+    const after = await settled('/evented', 1);
+    const versions = (await marathon<{ versions: string[] }>('GET', '/v2/apps/evented/versions')).body
+      .versions;
+    expect(versions).toHaveLength(2);
+    expect(versions[0]).toBe(after.version);
+    const old = (await marathon<{ cmd: string }>('GET', `/v2/apps/evented/versions/${versions[1]}`)).body;
+    expect(old.cmd).toBe('sleep 1000');
+
+    const before = after.tasks.map((task) => task.id);
+    const restart = await marathon<{ deploymentId: string }>('POST', '/v2/apps/evented/restart');
+    expect(restart.status).toBe(200);
+    const restarted = await until('the restart to replace the task', async () => {
+      const info = await app('/evented');
+      return info.deployments.length === 0 &&
+        info.tasksRunning === 1 &&
+        !before.includes(info.tasks[0]?.id ?? '')
+        ? info
+        : undefined;
+    });
+    expect(restarted.cmd).toBe('sleep 1001');
+    await marathon('DELETE', '/v2/apps/evented');
+  });
+});
+
+describe('dcos local: shutting down', () => {
+  it('close() stops every task itself and launches no replacement (no orphan sweep needed)', async () => {
+    const ownDir = await mkdtemp(join(tmpdir(), 'dcos-local-close-'));
+    const own = await startLocalCluster({ dir: ownDir, port: 0, agents: 1, maxTasks: 10, tickMs: 50 });
+    try {
+      await fetch(`${own.url}/service/marathon/v2/apps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: '/stay', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 2 }),
+      });
+      const pids = await until('2 task processes', () => {
+        const recorded = [...own.engine.tasks.values()]
+          .map((task) => task.pgid)
+          .filter((pid) => pid !== undefined);
+        return recorded.length === 2 ? (recorded as number[]) : undefined;
+      });
+      await own.close();
+      const survivors = pids.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      expect(survivors).toEqual([]);
+      expect(own.engine.tasks.size).toBe(0);
+    } finally {
+      await own.close();
+      await rm(ownDir, { recursive: true, force: true });
+    }
   });
 });
