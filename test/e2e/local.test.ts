@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +60,25 @@ async function runningTasks(url: string, appId: string): Promise<number> {
   if (response.status !== 200) return -1;
   return ((await response.json()) as { app: { tasksRunning: number } }).app.tasksRunning;
 }
+
+describe('dcos local start on a busy port', () => {
+  it('fails with one clear line and exit 1', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const start = await runCli(['local', 'start', '--port', String(port)], {
+        env: { DCOS_DIR: tempDcosDir() },
+      });
+      expect(start.code).toBe(1);
+      expect(start.stderr.trim().split('\n')).toEqual([
+        `Error: dcos local failed to start: port ${port} on 127.0.0.1 is already in use; choose another with --port (0 picks a free one)`,
+      ]);
+    } finally {
+      busy.close();
+    }
+  });
+});
 
 describe('dcos local start | status | stop | reset', () => {
   it('starts a daemon, attaches the "local" cluster and reports its status', async () => {

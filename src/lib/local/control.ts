@@ -87,7 +87,12 @@ function daemonScript(): string {
 
 async function tail(path: string, lines = 5): Promise<string> {
   try {
-    return (await readFile(path, 'utf8')).trim().split('\n').slice(-lines).join(' | ');
+    return (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(-lines)
+      .map((line) => line.replace(/^\S+Z (failed to start: )?/, ''))
+      .join(' | ');
   } catch {
     return '';
   }
@@ -135,9 +140,12 @@ export async function startDaemon(options: StartOptions, signal?: AbortSignal): 
       throw new DcosError('interrupted while starting dcos local', { code: 'interrupted', exitCode: 130 });
     }
     if (exited !== undefined) {
-      throw new DcosError(`dcos local failed to start: ${(await tail(logPath)) || `exit code ${exited}`}`, {
-        code: 'local_start_failed',
-      });
+      throw new DcosError(
+        `dcos local failed to start: ${(await tail(logPath, 1)) || `exit code ${exited}`}`,
+        {
+          code: 'local_start_failed',
+        },
+      );
     }
     const info = await runningDaemon(options.dir);
     if (info)

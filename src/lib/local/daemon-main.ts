@@ -51,6 +51,10 @@ try {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (error) {
-  log(`failed to start: ${(error as Error).message}`);
+  const reason =
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? `port ${values.port} on 127.0.0.1 is already in use; choose another with --port (0 picks a free one)`
+      : (error as Error).message;
+  log(`failed to start: ${reason}`);
   process.exit(1);
 }

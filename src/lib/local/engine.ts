@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { EventBus } from './events.js';
@@ -414,7 +415,12 @@ export class Engine {
       this.health.unwatch(task.id);
       this.tasks.delete(task.id);
       this.terminal.push(task);
-      if (this.terminal.length > KEEP_TERMINAL) this.terminal.splice(0, this.terminal.length - KEEP_TERMINAL);
+      if (this.terminal.length > KEEP_TERMINAL) {
+        // Like the Mesos agent's sandbox GC: a crash-looping app must not fill the disk with old sandboxes.
+        for (const evicted of this.terminal.splice(0, this.terminal.length - KEEP_TERMINAL)) {
+          void rm(evicted.sandbox, { recursive: true, force: true }).catch(() => undefined);
+        }
+      }
       if (!killing && state !== 'TASK_KILLED' && task.goal === 'Running')
         this.recordFailure(task, state, message);
     }
