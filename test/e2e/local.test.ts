@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { processAlive, until } from '../helpers/wait.js';
+
 import { runCli, tempDcosDir } from '../helpers/cli.js';
 
 const dcosDir = tempDcosDir();
@@ -19,40 +21,12 @@ function daemon(): { pid: number; url: string } {
   return JSON.parse(readFileSync(join(stateDir, 'daemon.json'), 'utf8')) as { pid: number; url: string };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
 /** The process groups the daemon recorded for its tasks (persisted for orphan cleanup). */
 function taskPids(): number[] {
   const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as {
     tasks: Array<{ pgid?: number }>;
   };
   return state.tasks.map((task) => task.pgid).filter((pid): pid is number => typeof pid === 'number');
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function runningTasks(url: string, appId: string): Promise<number> {
@@ -120,13 +94,13 @@ describe('dcos local start | status | stop | reset', () => {
     );
 
     process.kill(pid, 'SIGKILL');
-    await until('the daemon to die', () => (alive(pid) ? undefined : true));
-    expect(orphans.every(alive)).toBe(true);
+    await until('the daemon to die', () => (processAlive(pid) ? undefined : true));
+    expect(orphans.every(processAlive)).toBe(true);
 
     const restart = await runCli(['local', 'start', '--json'], { env });
     expect(restart.code, restart.stderr).toBe(0);
     const { url: next } = JSON.parse(restart.stdout) as { url: string };
-    await until('the orphans to be gone', () => (orphans.some(alive) ? undefined : true));
+    await until('the orphans to be gone', () => (orphans.some(processAlive) ? undefined : true));
     await until('the app to run again', async () =>
       (await runningTasks(next, '/keep')) === 2 ? true : undefined,
     );
@@ -134,11 +108,11 @@ describe('dcos local start | status | stop | reset', () => {
 
   it('stop leaves no task process behind', async () => {
     const pids = await until('recorded task pids', () => (taskPids().length === 2 ? taskPids() : undefined));
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(processAlive)).toBe(true);
     const stop = await runCli(['local', 'stop'], { env });
     expect(stop.code, stop.stderr).toBe(0);
     expect(stop.stdout).toContain('dcos local stopped.');
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
     const status = await runCli(['local', 'status', '--json'], { env });
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false });
   });

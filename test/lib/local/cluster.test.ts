@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { processAlive, until } from '../../helpers/wait.js';
+
 import type { MarathonEvent } from '../../../src/lib/local/events.js';
 import { startLocalCluster, type RunningCluster } from '../../../src/lib/local/server.js';
 
@@ -53,21 +55,6 @@ async function call<T = Record<string, unknown>>(
 const marathon = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
   call<T>(method, `/service/marathon${path}`, body);
 
-/** Polls until `check` returns a value (bounded by `timeoutMs`). */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 interface AppInfo {
   id: string;
   instances: number;
@@ -101,14 +88,7 @@ function pidsAlive(): number[] {
   return [...cluster.engine.tasks.values()]
     .map((task) => task.pgid)
     .filter((pid): pid is number => typeof pid === 'number')
-    .filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    .filter(processAlive);
 }
 
 const SHELL = {
@@ -198,18 +178,7 @@ describe('dcos local: the seed example', () => {
     await until('the app to disappear', async () =>
       (await marathon('GET', '/v2/apps/shell')).status === 404 ? true : undefined,
     );
-    await until(
-      'every task process to exit',
-      () =>
-        pids.every((pid) => {
-          try {
-            process.kill(pid, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        }) || undefined,
-    );
+    await until('every task process to exit', () => !pids.some(processAlive));
   });
 });
 
@@ -706,14 +675,7 @@ describe('dcos local: shutting down', () => {
         return recorded.length === 2 ? (recorded as number[]) : undefined;
       });
       await own.close();
-      const survivors = pids.filter((pid) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      const survivors = pids.filter(processAlive);
       expect(survivors).toEqual([]);
       expect(own.engine.tasks.size).toBe(0);
     } finally {

@@ -17,7 +17,7 @@ export interface AppNetwork {
 }
 
 /** Output order of `App` fields, as Marathon's RAML-generated serialiser writes them (1.10). */
-const APP_FIELD_ORDER = [
+export const APP_FIELD_ORDER = [
   'id',
   'acceptedResourceRoles',
   'args',

@@ -12,6 +12,7 @@
  */
 import type { FieldError } from '../types.js';
 import {
+  APP_FIELD_ORDER,
   APP_INFO_FIELDS,
   effectiveNetworks,
   effectivePortNames,
@@ -53,50 +54,8 @@ const MSG = {
     'Constraint operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER or IS',
 } as const;
 
-const APP_FIELDS = new Set([
-  'id',
-  'acceptedResourceRoles',
-  'args',
-  'backoffFactor',
-  'backoffSeconds',
-  'check',
-  'cmd',
-  'constraints',
-  'container',
-  'cpus',
-  'dependencies',
-  'disk',
-  'env',
-  'executor',
-  'executorResources',
-  'fetch',
-  'healthChecks',
-  'instances',
-  'labels',
-  'maxLaunchDelaySeconds',
-  'mem',
-  'gpus',
-  'ipAddress',
-  'networks',
-  'ports',
-  'portDefinitions',
-  'readinessChecks',
-  'residency',
-  'requirePorts',
-  'secrets',
-  'storeUrls',
-  'taskKillGracePeriodSeconds',
-  'upgradeStrategy',
-  'uris',
-  'user',
-  'version',
-  'versionInfo',
-  'killSelection',
-  'unreachableStrategy',
-  'tty',
-  'role',
-  'resourceLimits',
-]);
+// Every field Marathon writes, plus the deprecated inputs it still accepts and converts.
+const APP_FIELDS = new Set<string>([...APP_FIELD_ORDER, 'ipAddress', 'ports', 'uris']);
 const GROUP_FIELDS = new Set([
   'id',
   'apps',
