@@ -260,6 +260,21 @@ describe('dcos local: Marathon API shapes match the documented examples', () => 
     await marathon('DELETE', `/v2/deployments/${slow.body.deploymentId}?force=true`);
   });
 
+  it('PATCH with app_patch.json changes only the fields it names', async () => {
+    const patch = fixture('app_patch.json') as Record<string, unknown>;
+    const before = await app('/shape/web');
+    const reply = await marathon('PATCH', '/v2/apps/shape/web', patch);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('marathon-deployment-id')).toBe(reply.body.deploymentId);
+    const after = (await marathon<{ app: Record<string, unknown> }>('GET', '/v2/apps/shape/web')).body.app;
+    // The id in the body is ignored: the path names the app, as in Marathon.
+    for (const [key, value] of Object.entries(patch))
+      if (key !== 'id') expect(after[key], key).toEqual(value);
+    expect(after.id).toBe('/shape/web');
+    expect(after.cmd).toBe(before.cmd);
+    await marathon('DELETE', `/v2/deployments/${String(reply.body.deploymentId)}?force=true`);
+  });
+
   it('GET /v2/queue explains why a task waits', async () => {
     const huge = await marathon('POST', '/v2/apps', {
       id: '/shape/huge',
