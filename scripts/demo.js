@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // The README's first command: start `dcos local`, deploy examples/shell.json, show what the task printed.
-// (Until `dcos marathon app add` exists, the app is posted to the cluster's Marathon API directly.)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,17 +14,10 @@ const { url } = JSON.parse(dcos('local', 'start', '--json'));
 const marathon = `${url}/service/marathon`;
 const app = JSON.parse(readFileSync(join(root, 'examples', 'shell.json'), 'utf8'));
 
-const existing = await fetch(`${marathon}/v2/apps/${app.id}`);
-if (existing.status === 404) {
-  const created = await fetch(`${marathon}/v2/apps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(app),
-  });
-  console.log(
-    `POST /v2/apps -> ${created.status}, deployment ${created.headers.get('marathon-deployment-id')}`,
-  );
+if (!dcos('marathon', 'app', 'list', '--quiet').split('\n').includes(`/${app.id}`)) {
+  console.log(dcos('marathon', 'app', 'add', join(root, 'examples', 'shell.json'), '--wait').trim());
 }
+console.log(dcos('marathon', 'app', 'list').trim());
 
 let task;
 for (let attempt = 0; attempt < 100 && !task; attempt++) {

@@ -38,6 +38,8 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
+  /** Every positional argument in order (for commands taking a variable number, `strict = false`). */
+  protected positionals: string[] = [];
   /** Aborted on Ctrl-C; long-running work listens to it. */
   protected readonly abortController = new AbortController();
   /** How long Ctrl-C waits for work to unwind before ending the process (servers need longer). */
@@ -49,7 +51,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init();
     process.once('SIGINT', () => this.interrupt());
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof DcosCommand).baseFlags,
       enableJsonFlag: false,
@@ -58,6 +60,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    this.positionals = argv.map(String);
   }
 
   protected get env(): NodeJS.ProcessEnv {

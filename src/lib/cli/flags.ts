@@ -35,3 +35,19 @@ export function credentialsFromFlags(
 export const localDirFlag = {
   dir: Flags.string({ description: 'state directory of the local cluster (default: $DCOS_DIR/local)' }),
 };
+
+/** On every command that starts a Marathon deployment. */
+export const deploymentFlags = {
+  wait: Flags.boolean({
+    description: 'follow the deployment until it finishes; exit 1 with the reason if it fails or times out',
+  }),
+  timeout: Flags.integer({
+    description: 'seconds --wait waits before giving up',
+    default: 600,
+    min: 1,
+  }),
+};
+
+export const forceFlag = {
+  force: Flags.boolean({ description: 'override a deployment in progress that holds the same apps' }),
+};

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// `dcos marathon app list --json` against dcos local holding 1 000 apps, as a ratio to `node -e 0` measured
+// in the same run (target: at most 3x). Loopback only. BENCH_WRITE=1 (or --write) updates docs/benchmarks.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'run.js');
+const write = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const APPS = 1000;
+const RUNS = 15;
+const TARGET = 3.0;
+
+const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-marathon-'));
+const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const dcos = (...args) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+
+function timed(command, args) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(stderr)),
+    );
+  });
+}
+
+try {
+  const start = dcos('local', 'start', '--json', '--max-tasks', '2000');
+  if (start.status !== 0) throw new Error(start.stderr);
+  const { url } = JSON.parse(start.stdout);
+  for (let index = 0; index < APPS; index++) {
+    const response = await fetch(`${url}/service/marathon/v2/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // No instances: the benchmark is about listing 1 000 definitions, not running 1 000 processes.
+      body: JSON.stringify({
+        id: `/bench/app-${index}`,
+        cmd: 'sleep 1000',
+        cpus: 0.1,
+        mem: 16,
+        instances: 0,
+      }),
+    });
+    if (response.status !== 201) throw new Error(`POST app-${index}: ${response.status}`);
+  }
+  const baseline = [];
+  const list = [];
+  await timed(process.execPath, [bin, 'marathon', 'app', 'list', '--json']);
+  for (let run = 0; run < RUNS; run++) {
+    baseline.push(await timed(process.execPath, ['-e', '0']));
+    list.push(await timed(process.execPath, [bin, 'marathon', 'app', 'list', '--json']));
+  }
+  const ratio = median(list) / median(baseline);
+  const table = [
+    '| command | median (ms) | ratio to `node -e 0` |',
+    '| --- | ---: | ---: |',
+    `| node -e 0 (baseline) | ${median(baseline).toFixed(1)} | 1.00x |`,
+    `| dcos marathon app list --json (${APPS} apps) | ${median(list).toFixed(1)} | ${ratio.toFixed(2)}x |`,
+  ].join('\n');
+  const verdict = `target: at most ${TARGET.toFixed(1)}x → ${ratio.toFixed(2)}x, ${ratio <= TARGET ? 'met' : 'NOT MET'}`;
+  console.log(`${RUNS} runs each, Node ${process.version}\n\n${table}\n\n${verdict}`);
+  if (write) {
+    const path = join(root, 'docs', 'benchmarks.md');
+    const section = `<!-- marathon:begin -->\nMeasured ${new Date().toISOString().slice(0, 10)}, ${RUNS} runs each, Node ${process.version}, 2 cores.\n\n${table}\n\n${verdict}\n<!-- marathon:end -->`;
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace(/<!-- marathon:begin -->[\s\S]*<!-- marathon:end -->/, section),
+    );
+  }
+  if (ratio > TARGET) process.exitCode = 1;
+} finally {
+  dcos('local', 'stop');
+  rmSync(dcosDir, { recursive: true, force: true });
+}
