@@ -200,17 +200,20 @@ export async function waitForDeployment(
           : '';
         throw failed(
           'deployment_timeout',
-          `deployment ${deploymentId} did not finish within ${Math.round(options.timeoutMs / 1000)}s${where}${cause}`,
+          `deployment ${deploymentId} did not finish within ${Math.round(options.timeoutMs / 100) / 10}s${where}${cause}`,
           { deploymentId },
         );
       }
+      // Woken early by an event, or by Ctrl-C (the loop's first check then ends it).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(interval, left));
         wake = () => {
           clearTimeout(timer);
           resolve();
         };
+        options.signal?.addEventListener('abort', wake, { once: true });
       });
+      if (wake) options.signal?.removeEventListener('abort', wake);
       wake = undefined;
     }
   } finally {
