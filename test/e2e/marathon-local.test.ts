@@ -260,14 +260,16 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     const newest = await dcos(['app', 'version', 'list', 'shell', '--max-count', '1']);
     expect(newest).toMatchObject({ code: 0, stdout: `${versions[0]}\n` });
 
-    // -N counts back from the newest version Marathon stored (here the rolled-back cpus=0.3 one).
+    // The rollback stored the restored definition as the newest version (as Marathon does), so -1 is the
+    // rolled-back cpus=0.3 one.
     const previous = await json<App>(['app', 'show', 'shell', '--app-version', '-1']);
     expect(previous.version).toBe(versions[1]);
+    expect(previous.cpus).toBe(0.3);
     expect(await json<App>(['app', 'show', 'shell', '--app-version', versions[1] as string])).toEqual(
       previous,
     );
     const latest = await json<App>(['app', 'show', 'shell', '--app-version', versions[0] as string]);
-    expect(latest.cpus).toBe(0.3);
+    expect(latest.cpus).toBe(0.2);
     const oldest = await json<App>(['app', 'show', 'shell', '--app-version', versions.at(-1) as string]);
     expect(oldest).toMatchObject({ cpus: 0.1, instances: 1 });
 

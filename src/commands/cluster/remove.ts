@@ -10,7 +10,9 @@ export default class ClusterRemove extends DcosCommand<typeof ClusterRemove> {
     '<%= config.bin %> <%= command.id %> lab',
     '<%= config.bin %> <%= command.id %> --all',
   ];
-  static override args = { cluster: Args.string({ description: 'cluster name, id or unique id prefix' }) };
+  static override args = {
+    cluster: Args.string({ description: 'cluster name, id or unique id prefix', ignoreStdin: true }),
+  };
   static override flags = { all: Flags.boolean({ description: 'remove every cluster' }) };
 
   async run(): Promise<{ removed: string[] }> {

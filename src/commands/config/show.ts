@@ -12,7 +12,7 @@ export default class ConfigShow extends DcosCommand<typeof ConfigShow> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> core.timeout',
   ];
-  static override args = { key: Args.string({ description: 'show only this key' }) };
+  static override args = { key: Args.string({ description: 'show only this key', ignoreStdin: true }) };
 
   async run(): Promise<Settings> {
     const settings = showSettings(await this.cluster(), this.args.key);

@@ -25,9 +25,11 @@ export default class MarathonAppUpdate extends MarathonCommand<typeof MarathonAp
 
   async run() {
     const pairs = this.positionals.slice(1);
+    const { APP_STRING_FIELDS, parseKeyValues } = await import('../../../lib/marathon/jsonitem.js');
+    // `cmd='[ -f x ] && run'` is a shell command, not a JSON array: string fields stay strings.
     const patch =
       pairs.length > 0
-        ? (await import('../../../lib/marathon/jsonitem.js')).parseKeyValues(pairs)
+        ? parseKeyValues(pairs, { stringKeys: APP_STRING_FIELDS })
         : await this.patchFromStdin();
     const result = await updateApp(await this.marathon(), this.args.id, patch, {
       force: this.flags.force,

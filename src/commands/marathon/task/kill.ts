@@ -31,7 +31,11 @@ export default class MarathonTaskKill extends MarathonCommand<typeof MarathonTas
     );
     if ('deploymentId' in result) return this.deployed(result, this.flags);
     const killed = { killed: result.tasks.map((task) => task.id) };
-    await this.render(killed, () => this.log(`Killed tasks: ${killed.killed.join(', ')}`));
+    await this.render(killed, () =>
+      this.log(
+        killed.killed.length > 0 ? `Killed tasks: ${killed.killed.join(', ')}` : 'No tasks were killed.',
+      ),
+    );
     return killed;
   }
 }

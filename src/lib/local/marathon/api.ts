@@ -519,7 +519,19 @@ export class MarathonApi {
       context.response.end();
       return;
     }
-    const target = revertPlan(deployment.plan, this.engine.root, this.engine.nextVersion());
+    const version = this.engine.nextVersion();
+    let target = revertPlan(deployment.plan, this.engine.root, version);
+    // The restored definitions are a new change: like Marathon, give them a new version (newest first in /versions).
+    for (const restored of allApps(target)) {
+      const current = findApp(this.engine.root, restored.id);
+      if (current?.version === restored.version) continue;
+      const fresh = {
+        ...restored,
+        version,
+        versionInfo: { lastScalingAt: version, lastConfigChangeAt: version },
+      };
+      target = putApp(target, withVersionInfo(current, fresh), version);
+    }
     const plan = this.engine.deploy(target, { force: true });
     deploymentResult(context, plan);
   }
