@@ -56,7 +56,19 @@ function deploymentResult(
 
 /** Marathon v2 REST API served from the engine (mounted at /service/marathon and /marathon). */
 export class MarathonApi {
+  /** Definitions never change once stored (a change makes a new object), so their JSON view can be reused. */
+  private readonly jsonViews = new WeakMap<AppDefinition, Record<string, unknown>>();
+
   constructor(private readonly engine: Engine) {}
+
+  private appView(app: AppDefinition): Record<string, unknown> {
+    let view = this.jsonViews.get(app);
+    if (!view) {
+      view = appJson(app);
+      this.jsonViews.set(app, view);
+    }
+    return view;
+  }
 
   handle = async (context: RouteContext): Promise<void> => {
     try {
@@ -622,7 +634,7 @@ export class MarathonApi {
       (task) => hasChecks && task.healthCheckResults.some((result) => !result.alive),
     ).length;
     const info: Record<string, unknown> = {
-      ...appJson(app),
+      ...this.appView(app),
       tasksStaged: tasks.filter((task) => task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING')
         .length,
       tasksRunning: tasks.filter((task) => task.state === 'TASK_RUNNING').length,
