@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // dcos local benchmarks: time to ready, 100 one-instance apps from POST to all running, and the daemon's
 // CPU use while idle. Talks only to the loopback daemon it starts. `--write` updates docs/benchmarks.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { median, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -17,23 +19,7 @@ const IDLE_SECONDS = 5;
 
 const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-local-'));
 const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function timed(command, commandArgs) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, out })
-        : reject(new Error(`${commandArgs.join(' ')}: ${out}`)),
-    );
-  });
-}
 
 const dcos = (...commandArgs) =>
   spawnSync(process.execPath, [bin, ...commandArgs], { env, encoding: 'utf8' });
@@ -54,14 +40,14 @@ try {
   const baselines = [];
   const starts = [];
   for (let run = 0; run < STARTS; run++) {
-    baselines.push((await timed(process.execPath, ['-e', '0'])).ms);
-    starts.push((await timed(process.execPath, [bin, 'local', 'start'])).ms);
+    baselines.push(await timeProcess(process.execPath, ['-e', '0'], env));
+    starts.push(await timeProcess(process.execPath, [bin, 'local', 'start'], env));
     dcos('local', 'stop');
   }
   const baseline = median(baselines);
   const start = median(starts);
 
-  await timed(process.execPath, [bin, 'local', 'start']);
+  await timeProcess(process.execPath, [bin, 'local', 'start'], env);
   const { url, pid } = JSON.parse(readFileSync(join(dcosDir, 'local', 'daemon.json'), 'utf8'));
   const idleEmpty = await idleCpuPercent(pid);
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `dcos marathon app list --json` against dcos local holding 1 000 apps, as a ratio to `node -e 0` measured
 // in the same run (target: at most 3x). Loopback only. BENCH_WRITE=1 (or --write) updates docs/benchmarks.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { median, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -16,20 +18,7 @@ const TARGET = 3.0;
 
 const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-marathon-'));
 const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const dcos = (...args) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-
-function timed(command, args) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) =>
-      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(stderr)),
-    );
-  });
-}
 
 try {
   const start = dcos('local', 'start', '--json', '--max-tasks', '2000');
@@ -52,10 +41,10 @@ try {
   }
   const baseline = [];
   const list = [];
-  await timed(process.execPath, [bin, 'marathon', 'app', 'list', '--json']);
+  await timeProcess(process.execPath, [bin, 'marathon', 'app', 'list', '--json'], env);
   for (let run = 0; run < RUNS; run++) {
-    baseline.push(await timed(process.execPath, ['-e', '0']));
-    list.push(await timed(process.execPath, [bin, 'marathon', 'app', 'list', '--json']));
+    baseline.push(await timeProcess(process.execPath, ['-e', '0'], env));
+    list.push(await timeProcess(process.execPath, [bin, 'marathon', 'app', 'list', '--json'], env));
   }
   const ratio = median(list) / median(baseline);
   const table = [

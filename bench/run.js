@@ -2,12 +2,13 @@
 // Startup benchmark: medians of whole-process runs, reported as ratios against `node -e 0` measured in the
 // same run (absolute times vary between machines; ratios are what we hold ourselves to).
 // Usage: npm run bench [-- --runs N] [-- --write]   (--write updates docs/benchmarks.md)
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { median, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -15,25 +16,6 @@ const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 21;
 const write = args.includes('--write') || process.env.BENCH_WRITE === '1';
 const VERSION_TARGET = 2.0;
-
-function timeOnce(command, commandArgs, env) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${commandArgs.join(' ')} exited ${code}: ${stderr}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 // A loopback stand-in for three clusters' /dcos-metadata/dcos-version.json, so `cluster list` probes for real.
 const server = createServer((request, response) => {
@@ -69,7 +51,7 @@ const samples = new Map(cases.map((c) => [c.name, []]));
 // Interleave the cases so a noisy moment hurts all of them alike; one warm-up round first.
 for (let round = 0; round <= runs; round++) {
   for (const c of cases) {
-    const ms = await timeOnce(c.command, c.args, env);
+    const ms = await timeProcess(c.command, c.args, env);
     if (round > 0) samples.get(c.name).push(ms);
   }
 }

@@ -1,21 +1,9 @@
 import { DcosError, UsageError } from '../errors.js';
 import { normalizeId, type ChangeOptions, type DeploymentResult, type MarathonClient } from './client.js';
-import type { MarathonApp, MarathonTask } from './types.js';
+import { APP_RESPONSE_FIELDS, type MarathonApp, type MarathonTask } from './types.js';
 
-/** Fields Marathon adds to an app in responses; they are not part of its definition. */
-const RUNTIME_FIELDS = [
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'deployments',
-  'tasks',
-  'lastTaskFailure',
-  'readinessCheckResults',
-  'taskStats',
-  'version',
-  'versionInfo',
-];
+/** What `app show` prints but an app definition does not contain. */
+const RUNTIME_FIELDS = [...APP_RESPONSE_FIELDS, 'version', 'versionInfo'];
 
 export function definitionOf(app: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(app).filter(([key]) => !RUNTIME_FIELDS.includes(key)));

@@ -11,6 +11,7 @@ import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv-draft-04';
 
 import appSchemaFile from './schema/AppDefinition.json' with { type: 'json' };
 import groupSchemaFile from './schema/Group.json' with { type: 'json' };
+import { APP_RESPONSE_FIELDS } from './types.js';
 
 export interface SchemaProblem {
   /** JSON pointer to the field, e.g. `/cpus`, `/healthChecks/0/portIndex`; `/` for the document itself. */
@@ -24,17 +25,7 @@ export interface ValidateOptions {
 }
 
 /** Fields Marathon adds to an app when it reports it (`app show`); they are not part of a definition. */
-export const READ_ONLY_APP_FIELDS: readonly string[] = [
-  'deployments',
-  'lastTaskFailure',
-  'readinessCheckResults',
-  'taskStats',
-  'tasks',
-  'tasksHealthy',
-  'tasksRunning',
-  'tasksStaged',
-  'tasksUnhealthy',
-];
+export const READ_ONLY_APP_FIELDS = APP_RESPONSE_FIELDS;
 
 const GROUP_SCHEMA_ID = (groupSchemaFile as { id: string }).id;
 /** Group.json refers to `./AppDefinition.json`, resolved against its own id. */

@@ -1,5 +1,18 @@
 /** The parts of Marathon's JSON the CLI reads; everything else is passed through untouched. */
 
+/** Fields Marathon adds to apps in its answers (AppInfo); they are not part of an app definition. */
+export const APP_RESPONSE_FIELDS: readonly string[] = [
+  'deployments',
+  'lastTaskFailure',
+  'readinessCheckResults',
+  'taskStats',
+  'tasks',
+  'tasksHealthy',
+  'tasksRunning',
+  'tasksStaged',
+  'tasksUnhealthy',
+];
+
 export interface MarathonHealthResult {
   alive: boolean;
   lastFailureCause?: string | null;
