@@ -18,3 +18,16 @@ export function timeProcess(command, args, env) {
     );
   });
 }
+
+/** Posts `count` apps `/bench/app-<i>` (sleep 1000, 0.1 cpu, 16 MiB) to the cluster's Marathon, one by one. */
+export async function postBenchApps(clusterUrl, count, instances) {
+  for (let index = 0; index < count; index++) {
+    const response = await fetch(`${clusterUrl}/service/marathon/v2/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: `/bench/app-${index}`, cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances }),
+    });
+    if (response.status !== 201)
+      throw new Error(`POST app-${index}: ${response.status} ${await response.text()}`);
+  }
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { median, timeProcess } from './lib.js';
+import { median, postBenchApps, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -53,21 +53,8 @@ try {
 
   const marathon = `${url}/service/marathon`;
   const began = process.hrtime.bigint();
-  for (let index = 0; index < APPS; index++) {
-    const response = await fetch(`${marathon}/v2/apps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: `/bench/app-${index}`,
-        cmd: 'sleep 1000',
-        cpus: 0.1,
-        mem: 16,
-        instances: 1,
-      }),
-    });
-    if (response.status !== 201)
-      throw new Error(`POST app-${index}: ${response.status} ${await response.text()}`);
-  }
+  await postBenchApps(url, APPS, 1);
+
   let running = 0;
   for (let attempt = 0; attempt < 600 && running < APPS; attempt++) {
     const { tasks } = await (await fetch(`${marathon}/v2/tasks`)).json();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { median, timeProcess } from './lib.js';
+import { median, postBenchApps, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -24,21 +24,9 @@ try {
   const start = dcos('local', 'start', '--json', '--max-tasks', '2000');
   if (start.status !== 0) throw new Error(start.stderr);
   const { url } = JSON.parse(start.stdout);
-  for (let index = 0; index < APPS; index++) {
-    const response = await fetch(`${url}/service/marathon/v2/apps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // No instances: the benchmark is about listing 1 000 definitions, not running 1 000 processes.
-      body: JSON.stringify({
-        id: `/bench/app-${index}`,
-        cmd: 'sleep 1000',
-        cpus: 0.1,
-        mem: 16,
-        instances: 0,
-      }),
-    });
-    if (response.status !== 201) throw new Error(`POST app-${index}: ${response.status}`);
-  }
+  // No instances: the benchmark is about listing 1 000 definitions, not running 1 000 processes.
+  await postBenchApps(url, APPS, 0);
+
   const baseline = [];
   const list = [];
   await timeProcess(process.execPath, [bin, 'marathon', 'app', 'list', '--json'], env);

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 /** Polls until `check` returns something other than undefined/false; fails after `timeoutMs` (bounded). */
 export async function until<T>(
   what: string,
@@ -15,17 +13,4 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Whether a process exists and is not a zombie (containers whose init does not reap leave those around). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
+export { processAlive } from '../../src/lib/local/proc.js';

@@ -10,6 +10,7 @@ import { clusterName, type ClusterEntry, type ClusterStore } from './clusters.js
 import { readCaBundle } from './ca.js';
 import { completeCredentials, type Credentials } from './credentials.js';
 import { parseSetting, type ClusterType, type Settings } from './keys.js';
+import { isRecord } from '../json.js';
 
 export interface SetupInput {
   url: string;
@@ -53,10 +54,6 @@ interface Detected {
 
 function withCa(deps: SetupDeps, ca: string | undefined): SetupDeps {
   return ca ? { ...deps, hooks: { ...deps.hooks, tls: { verify: true, ca } } } : deps;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function stringField(value: unknown, key: string): string | undefined {

@@ -1,4 +1,5 @@
 import { DcosError } from '../errors.js';
+import { isRecord } from '../json.js';
 
 export interface FieldError {
   path: string;
@@ -48,10 +49,6 @@ export class NetworkError extends DcosError {
     this.kind = kind;
     this.url = url;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Servers put their reason in different places: Marathon `message`, DC/OS `description`/`title`, Cosmos `message`. */

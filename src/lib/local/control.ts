@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { Settings } from '../config/keys.js';
 import { DcosError } from '../errors.js';
 import { ensurePrivateDir } from '../fs-atomic.js';
 import { killOrphans } from './executor/process.js';
+import { processAlive } from './proc.js';
 import { loadState } from './state-store.js';
 
 export const DAEMON_FILE = 'daemon.json';
@@ -55,21 +56,6 @@ export interface LocalStatus {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A zombie (dead, not yet reaped: common in containers whose init does not reap) counts as dead. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
 /** The daemon's pid/port file, if a daemon is running for this directory. */
 export async function runningDaemon(dir: string): Promise<DaemonInfo | undefined> {
   let info: DaemonInfo;
@@ -78,7 +64,7 @@ export async function runningDaemon(dir: string): Promise<DaemonInfo | undefined
   } catch {
     return undefined;
   }
-  return typeof info.pid === 'number' && alive(info.pid) ? info : undefined;
+  return typeof info.pid === 'number' && processAlive(info.pid) ? info : undefined;
 }
 
 function daemonScript(): string {
@@ -193,8 +179,8 @@ export async function stopDaemon(dir: string): Promise<{ stopped: boolean; pid?:
   }
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (alive(info.pid) && Date.now() < deadline) await sleep(25);
-  if (alive(info.pid)) {
+  while (processAlive(info.pid) && Date.now() < deadline) await sleep(25);
+  if (processAlive(info.pid)) {
     process.kill(info.pid, 'SIGKILL');
     await sleep(50);
   }

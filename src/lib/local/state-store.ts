@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { AppDefinition, DeploymentPlan, Group, TaskRecord } from './types.js';
+import { isRecord } from '../json.js';
 
 export const STATE_FILE = 'state.json';
 const FORMAT = 1;
@@ -26,10 +27,6 @@ export interface PersistedState {
 }
 
 export class StateFileError extends Error {}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Reads the state file; undefined when there is none. A damaged file is an error, never silently reset. */
 export async function loadState(dir: string): Promise<PersistedState | undefined> {

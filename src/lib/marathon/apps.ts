@@ -1,6 +1,7 @@
 import { DcosError, UsageError } from '../errors.js';
 import { normalizeId, type ChangeOptions, type DeploymentResult, type MarathonClient } from './client.js';
 import { APP_RESPONSE_FIELDS, type MarathonApp, type MarathonTask } from './types.js';
+import { isRecord } from '../json.js';
 
 /** What `app show` prints but an app definition does not contain. */
 const RUNTIME_FIELDS = [...APP_RESPONSE_FIELDS, 'version', 'versionInfo'];
@@ -15,10 +16,6 @@ export interface DryRun {
   exists: boolean;
   changes: string[];
   diff: string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isRecord } from '../json.js';
+
 /**
  * What `--dry-run` shows: a line diff of two JSON documents (pretty-printed with sorted keys, so only real
  * changes show) and a one-line-per-field summary.
@@ -158,10 +160,6 @@ export function diffDefinitions(before: unknown, after: unknown, options: DiffOp
     for (const edit of hunk) output.push(`${edit.op}${edit.text}`);
   }
   return output;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function compact(value: unknown): string {

@@ -17,6 +17,7 @@ import {
 import { applyAppUpdate, appJson, assignServicePorts, normalizeApp, withVersionInfo } from './normalize.js';
 import { buildPlan, revertPlan } from './plan.js';
 import { validateApp, validateGroup } from './validate.js';
+import { isRecord } from '../../json.js';
 
 export const MARATHON_VERSION = '1.10.17';
 
@@ -24,10 +25,6 @@ function flag(query: URLSearchParams, name: string, fallback: boolean): boolean 
   const value = query.get(name);
   if (value === null) return fallback;
   return value === '' || value.toLowerCase() === 'true';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 async function jsonBody(context: RouteContext): Promise<unknown> {

@@ -1,26 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { expect } from 'vitest';
 
+import { processAlive as pidAlive } from '../../../../src/lib/local/proc.js';
 import type { MesosTaskState } from '../../../../src/lib/local/types.js';
 import type { LaunchSpec, TaskEvents } from '../../../../src/lib/local/executor/process.js';
 
-/** Alive = exists and is not a zombie (a zombie still answers kill(pid, 0)). */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
+export { pidAlive };
 
 /** Polls `condition` every 20 ms until it holds; fails the test after `ms`. */
 export async function waitFor(
