@@ -112,7 +112,8 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
 
   /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
   protected async render(data: unknown, human: () => Promise<void> | void): Promise<void> {
-    if (this.json) this.log(formatJson(data));
+    // Straight to stdout: this.log runs a megabyte of JSON through util.format and console.
+    if (this.json) process.stdout.write(`${formatJson(data)}\n`);
     else await human();
   }
 
