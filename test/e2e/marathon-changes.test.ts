@@ -147,6 +147,15 @@ describe('app add: bad input is refused before anything is sent', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('group update with a wrong type or an unknown field: exit 2 naming both, nothing sent', async () => {
+    const server = await marathon();
+    const line = oneError(await dcos(server, ['group', 'update', 'prod', 'dependencies=3', 'enforceRol=true']), 2);
+    expect(line).toMatch(/^Error: invalid update of group \/prod: /);
+    expect(line).toContain('/dependencies');
+    expect(line).toContain("unknown field 'enforceRol'");
+    expect(server.requests).toEqual([]);
+  });
+
   it('a missing file: exit 2 naming it, no request', async () => {
     const server = await marathon();
     const line = oneError(await dcos(server, ['app', 'add', join(dir, 'missing.json')]), 2);

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ROOT, runCli, tempDcosDir, type CliOptions, type CliResult } from '../helpers/cli.js';
+import {
+  ROOT,
+  runCli,
+  runCliOnTerminal,
+  tempDcosDir,
+  type CliOptions,
+  type CliResult,
+} from '../helpers/cli.js';
 import { processAlive, until } from '../helpers/wait.js';
 import { jsonOf, linesOf, printed } from './fakes.js';
 
@@ -323,6 +330,7 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     const before = await show('shell');
     const restart = await dcos(['app', 'restart', 'shell', '--wait']);
     expect(restart.code, printed(restart)).toBe(0);
+    expect(restart.stderr, 'no progress lines in a pipe').toBe('');
     const restarted = await show('shell');
     expect(restarted.tasksRunning).toBe(before.instances);
     expect(restarted.tasks.some((task) => before.tasks.some((old) => old.id === task.id))).toBe(false);
@@ -334,6 +342,19 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     const start = await dcos(['app', 'start', 'shell', '2', '--wait']);
     expect(start.code, printed(start)).toBe(0);
     expect(await show('shell')).toMatchObject({ instances: 2, tasksRunning: 2 });
+  });
+
+  it('on a terminal, --wait shows the deployment starting, each step and the result', async () => {
+    const result = await runCliOnTerminal(['marathon', 'app', 'restart', 'shell', '--wait'], {
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(result.code, printed(result)).toBe(0);
+    const lines = linesOf(result.stdout);
+    const id = /^Deployment (\S+) started$/.exec(lines[0] ?? '')?.[1];
+    expect(id, result.stdout).toMatch(UUID);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}step 1\/1: RestartApplication \/shell$/));
+    expect(lines.at(-1)).toMatch(new RegExp(`^Deployment ${id} finished in [0-9.]+s$`));
   });
 
   it('app remove --wait leaves no task process behind', async () => {

@@ -32,6 +32,10 @@ export function tempDcosDir(): string {
  * exactly what a user or a CI script sees. The environment is scrubbed of the caller's DCOS_* variables.
  */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return runCommand(process.execPath, [BIN, ...args], options);
+}
+
+function runCommand(file: string, args: string[], options: CliOptions): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('DCOS_')) env[key] = value;
@@ -42,7 +46,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     else env[key] = value;
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -56,4 +60,15 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stdin.end(options.input ?? '');
     options.onSpawn?.(child);
   });
+}
+
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux `script`), for what only a TTY shows: progress lines.
+ * stdout and stderr arrive merged, as on a screen; carriage returns are dropped.
+ */
+export async function runCliOnTerminal(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  const result = await runCommand('script', ['-qefc', command, '/dev/null'], options);
+  return { ...result, stdout: result.stdout.replaceAll('\r', '') };
 }

@@ -2,6 +2,7 @@ import { DcosError, UsageError } from '../errors.js';
 import { normalizeId, type ChangeOptions, type DeploymentResult, type MarathonClient } from './client.js';
 import { APP_RESPONSE_FIELDS, type MarathonApp, type MarathonTask } from './types.js';
 import { isRecord } from '../json.js';
+import type { ValidateOptions } from './schema.js';
 
 /** What `app show` prints but an app definition does not contain. */
 const RUNTIME_FIELDS = [...APP_RESPONSE_FIELDS, 'version', 'versionInfo'];
@@ -27,14 +28,7 @@ export async function checkAppDefinition(value: unknown, origin: string): Promis
   if (typeof value.id !== 'string' || value.id.trim() === '') {
     throw new UsageError(`${origin}: the application ID must be set ("id")`, { code: 'invalid' });
   }
-  const { validateAppDefinition } = await import('./schema.js');
-  const problems = validateAppDefinition(value);
-  if (problems.length > 0) {
-    throw new UsageError(
-      `${origin} is not a valid app definition: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`,
-      { code: 'invalid', details: { fields: problems } },
-    );
-  }
+  await refuseSchemaProblems('app', value, {}, `${origin} is not a valid app definition`);
   return value;
 }
 
@@ -46,14 +40,7 @@ export async function checkAppPatch(
   patch: Record<string, unknown>,
   id: string,
 ): Promise<Record<string, unknown>> {
-  const { validateAppDefinition } = await import('./schema.js');
-  const problems = validateAppDefinition(patch, { partial: true });
-  if (problems.length > 0) {
-    throw new UsageError(
-      `invalid update of ${normalizeId(id)}: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`,
-      { code: 'invalid', details: { fields: problems } },
-    );
-  }
+  await refuseSchemaProblems('app', patch, { partial: true }, `invalid update of ${normalizeId(id)}`);
   return patch;
 }
 
@@ -163,13 +150,30 @@ export function resolveTaskIds(tasks: MarathonTask[], wanted: string[]): Maratho
 /** A group body: an object, checked against Marathon's group schema before anything is sent. */
 export async function checkGroupDefinition(value: unknown, origin: string): Promise<Record<string, unknown>> {
   if (!isRecord(value)) throw new UsageError(`${origin} must hold one JSON object (a group definition)`);
-  const { validateGroupDefinition } = await import('./schema.js');
-  const problems = validateGroupDefinition(value);
-  if (problems.length > 0) {
-    throw new UsageError(
-      `${origin} is not a valid group definition: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`,
-      { code: 'invalid', details: { fields: problems } },
-    );
-  }
+  await refuseSchemaProblems('group', value, {}, `${origin} is not a valid group definition`);
   return value;
+}
+
+/** `group update`: each given field against Marathon's group schema; a partial update needs no id. */
+export async function checkGroupPatch(
+  patch: Record<string, unknown>,
+  id: string,
+): Promise<Record<string, unknown>> {
+  await refuseSchemaProblems('group', patch, { partial: true }, `invalid update of group ${normalizeId(id)}`);
+  return patch;
+}
+
+async function refuseSchemaProblems(
+  kind: 'app' | 'group',
+  value: unknown,
+  options: ValidateOptions,
+  what: string,
+): Promise<void> {
+  const { validateAppDefinition, validateGroupDefinition } = await import('./schema.js');
+  const problems = (kind === 'app' ? validateAppDefinition : validateGroupDefinition)(value, options);
+  if (problems.length === 0) return;
+  throw new UsageError(`${what}: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`, {
+    code: 'invalid',
+    details: { fields: problems },
+  });
 }

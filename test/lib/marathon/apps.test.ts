@@ -7,6 +7,7 @@ import {
   checkAppDefinition,
   checkAppPatch,
   checkGroupDefinition,
+  checkGroupPatch,
   definitionOf,
   listVersions,
   resolveTaskIds,
@@ -255,5 +256,17 @@ describe('definitionOf and checkGroupDefinition', () => {
     );
     expect(error.message).toMatch(/^group\.json is not a valid group definition: .*\/apps\/0\/mem/);
     await rejectionOf(checkGroupDefinition('no', 'stdin'), UsageError);
+  });
+
+  it('checks a group update field by field, without asking for an id', async () => {
+    expect(await checkGroupPatch({ dependencies: ['/db'] }, 'prod')).toEqual({ dependencies: ['/db'] });
+    const error = await rejectionOf(
+      checkGroupPatch({ dependencies: '/db', apps: [{ id: '/prod/a', cpus: 'x' }] }, 'prod'),
+      UsageError,
+    );
+    expect(error.message).toMatch(/^invalid update of group \/prod: /);
+    expect(error.message).toContain('/dependencies: must be array');
+    expect(error.message).toContain('/apps/0/cpus: must be number');
+    expect(error.details).toMatchObject({ fields: expect.any(Array) });
   });
 });
