@@ -149,7 +149,10 @@ describe('app add: bad input is refused before anything is sent', () => {
 
   it('group update with a wrong type or an unknown field: exit 2 naming both, nothing sent', async () => {
     const server = await marathon();
-    const line = oneError(await dcos(server, ['group', 'update', 'prod', 'dependencies=3', 'enforceRol=true']), 2);
+    const line = oneError(
+      await dcos(server, ['group', 'update', 'prod', 'dependencies=3', 'enforceRol=true']),
+      2,
+    );
     expect(line).toMatch(/^Error: invalid update of group \/prod: /);
     expect(line).toContain('/dependencies');
     expect(line).toContain("unknown field 'enforceRol'");
