@@ -23,6 +23,8 @@ export default tseslint.config(
         URL: 'readonly',
         URLSearchParams: 'readonly',
         setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
         fetch: 'readonly',
       },
     },
