@@ -1,0 +1,113 @@
+import { Args, Flags } from '@oclif/core';
+
+import { DnsCommand, dnsFlags } from '../../lib/cli/dns-command.js';
+
+export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
+  static override summary = 'Look up a name like dig: in the Mesos-DNS records, or at a DNS server';
+  static override description =
+    'Without --server the answer comes from the records of --state (or the attached cluster), exactly as `dcos dns serve` would send it. With --server the query goes to that DNS server over UDP (TCP with --tcp, or when the UDP answer is truncated). Any DNS answer, NXDOMAIN included, exits 0.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> chronos.marathon.mesos --state state.json',
+    '<%= config.bin %> <%= command.id %> _leader._tcp.mesos --type SRV --json',
+    '<%= config.bin %> <%= command.id %> leader.mesos --server 10.0.0.1 --tcp',
+  ];
+  static override args = { name: Args.string({ required: true, description: 'name to look up' }) };
+  static override flags = {
+    ...dnsFlags,
+    type: Flags.string({ description: 'query type: A, AAAA, SRV, SOA, NS or ANY', default: 'A' }),
+    server: Flags.string({
+      description: 'ask this DNS server (HOST[:PORT], port 53 by default) instead of answering locally',
+      exclusive: ['state'],
+    }),
+    tcp: Flags.boolean({ description: 'query over TCP (without --server: show the answer sent over TCP)' }),
+    edns: Flags.boolean({
+      description: 'offer EDNS0 with a 1232-byte UDP size (--no-edns: plain DNS, 512-byte UDP answers)',
+      allowNo: true,
+      default: true,
+    }),
+    timeout: Flags.integer({
+      description: 'seconds to wait per try with --server (UDP tries 3 times)',
+      min: 1,
+      default: 2,
+    }),
+    external: Flags.boolean({
+      description: 'without --server: names outside the domain would be forwarded (--no-external: refused)',
+      allowNo: true,
+    }),
+  };
+
+  async run() {
+    const client = await import('../../lib/dns/client.js');
+    const { formatMessage, formatTrailer, messageJson, presentName } =
+      await import('../../lib/dns/format.js');
+    const type = client.parseQueryType(this.flags.type);
+    const server = this.flags.server === undefined ? undefined : client.parseServer(this.flags.server);
+    const query = client.buildQuery(this.args.name, type, { edns: this.flags.edns });
+    const print = (lines: string[]) => {
+      process.stdout.write(`${lines.join('\n')}\n`);
+    };
+
+    if (server) {
+      const result = await client.lookup({
+        server,
+        query,
+        tcp: this.flags.tcp,
+        timeoutMs: this.flags.timeout * 1000,
+        signal: this.abortController.signal,
+      });
+      const { packet, ...exchange } = result;
+      const json = { ...messageJson(packet), ...exchange };
+      await this.render(json, () =>
+        print([
+          ...(result.retriedOverTcp ? [';; Truncated, retrying in TCP mode.'] : []),
+          ...formatMessage(packet),
+          ...formatTrailer(result),
+        ]),
+      );
+      return json;
+    }
+
+    const [config, records] = await Promise.all([this.lookupConfig(), this.recordSet()]);
+    const local = client.lookupLocal(
+      query,
+      { records, config, serial: Math.floor(Date.now() / 1000) },
+      { tcp: this.flags.tcp },
+    );
+    const question = presentName(query.questions![0]!.name);
+    if (local.kind === 'forward') {
+      const json = {
+        question: [{ name: question, class: 'IN', type }],
+        forward: { resolvers: local.resolvers },
+      };
+      await this.render(json, () =>
+        print([
+          `;; ${question} is outside the domain ${config.Domain}: the server would forward it to ${local.resolvers.join(', ')}`,
+        ]),
+      );
+      return json;
+    }
+    const source = this.flags.state === undefined ? 'the attached cluster' : this.flags.state;
+    const exchange = {
+      server: `local records of ${source}`,
+      transport: local.transport,
+      size: local.size,
+      retriedOverTcp: local.retriedOverTcp,
+    };
+    const json = { ...messageJson(local.packet), ...exchange };
+    await this.render(json, () =>
+      print([
+        ...(local.retriedOverTcp ? [';; Truncated, retrying in TCP mode.'] : []),
+        ...formatMessage(local.packet),
+        ...formatTrailer(exchange),
+      ]),
+    );
+    return json;
+  }
+
+  private async lookupConfig() {
+    const config = await this.dnsConfig();
+    if (this.flags.external === undefined) return config;
+    const { applyDnsOverrides } = await import('../../lib/dns/config.js');
+    return applyDnsOverrides(config, { externalOn: this.flags.external });
+  }
+}

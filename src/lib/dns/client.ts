@@ -1,0 +1,347 @@
+/**
+ * The DNS client behind `dcos dns lookup`: dig's defaults in small (RD set, EDNS0 offering 1232 bytes, UDP
+ * with retries, TCP when the UDP answer is truncated), plus `lookupLocal`, which answers the same query from
+ * records exactly as `dcos dns serve` would put it on the wire.
+ */
+import { randomInt } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { lookup as lookupHost } from 'node:dns/promises';
+import { connect, isIP } from 'node:net';
+
+import dnsPacket from 'dns-packet';
+import type { DecodedPacket, Packet, Question } from 'dns-packet';
+
+import { DcosError, UsageError } from '../errors.js';
+import { encodeResponse, queryOpt, resolve, type ResolveContext, type Transport } from './resolver.js';
+import { FLAG_QR, FLAG_RD, FLAG_TC } from './wire.js';
+
+export const QUERY_TYPES = ['A', 'AAAA', 'SRV', 'SOA', 'NS', 'ANY'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+/** 1232 bytes: the DNS Flag Day 2020 size, which avoids IP fragmentation on practically every path. */
+export const EDNS_UDP_SIZE = 1232;
+
+export function parseQueryType(value: string): QueryType {
+  const type = value.toUpperCase();
+  if ((QUERY_TYPES as readonly string[]).includes(type)) return type as QueryType;
+  throw new UsageError(`unsupported --type '${value}'; use one of ${QUERY_TYPES.join(', ')}`);
+}
+
+/** The name as it goes on the wire (no trailing dot); labels 1-63 bytes, 255 bytes in all (RFC 1035). */
+export function checkQueryName(name: string): string {
+  if (name === '.' || name === '') return '.';
+  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+  const labels = trimmed.split('.');
+  for (const label of labels) {
+    const bytes = Buffer.byteLength(label);
+    if (bytes === 0) throw new UsageError(`'${name}' has an empty label`);
+    if (bytes > 63) throw new UsageError(`'${name}' has a label longer than 63 bytes`);
+  }
+  if (Buffer.byteLength(trimmed) + 2 > 255) throw new UsageError(`'${name}' is longer than 255 bytes`);
+  return trimmed;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i;
+
+/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address; port 53 by default. */
+export function parseServer(spec: string): ServerAddress {
+  const bad = (why: string) => new UsageError(`bad --server '${spec}': ${why}; use HOST or HOST:PORT`);
+  let host = spec;
+  let port = '53';
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(spec);
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2] ?? '53';
+    if (isIP(host) !== 6) throw bad('only an IPv6 address goes in brackets');
+  } else if (isIP(spec) !== 6 && spec.includes(':')) {
+    const colon = spec.lastIndexOf(':');
+    host = spec.slice(0, colon);
+    port = spec.slice(colon + 1);
+  }
+  if (host === '') throw bad('no host');
+  if (isIP(host) === 0 && !HOSTNAME_RE.test(host)) throw bad('not an IP address or host name');
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    throw bad('the port must be 1-65535');
+  return { host, port: Number(port) };
+}
+
+export interface QueryOptions {
+  /** Random when absent. */
+  id?: number;
+  /** Add an EDNS0 OPT record offering EDNS_UDP_SIZE bytes (default true). */
+  edns?: boolean;
+}
+
+/** A standard query with RD set, as dig sends it. */
+export function buildQuery(name: string, type: QueryType, options: QueryOptions = {}): Packet {
+  return {
+    type: 'query',
+    id: options.id ?? randomInt(0, 0x10000),
+    flags: FLAG_RD,
+    questions: [{ name: checkQueryName(name), type: type as Question['type'], class: 'IN' }],
+    additionals:
+      options.edns === false
+        ? []
+        : [
+            {
+              name: '.',
+              type: 'OPT',
+              udpPayloadSize: EDNS_UDP_SIZE,
+              extendedRcode: 0,
+              ednsVersion: 0,
+              flags: 0,
+              flag_do: false,
+              options: [],
+            },
+          ],
+  };
+}
+
+export interface LookupOptions {
+  server: ServerAddress;
+  query: Packet;
+  /** Straight to TCP (dig +tcp); otherwise UDP, and TCP only when the UDP answer is truncated. */
+  tcp?: boolean;
+  /** Per UDP try, and for the whole TCP exchange. */
+  timeoutMs: number;
+  /** UDP retries after the first try (dig's default is 2). */
+  retries?: number;
+  signal?: AbortSignal;
+}
+
+export interface LookupResult {
+  packet: DecodedPacket;
+  /** Bytes of the reply as received. */
+  size: number;
+  /** dig's `address#port(name)`. */
+  server: string;
+  transport: Transport;
+  /** The UDP answer had TC set; `packet` is the answer of the retry over TCP. */
+  retriedOverTcp: boolean;
+  elapsedMs: number;
+}
+
+function label(server: ServerAddress): string {
+  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+function networkError(server: ServerAddress, transport: Transport, error: NodeJS.ErrnoException): DcosError {
+  const where = `${label(server)} over ${transport.toUpperCase()}`;
+  const reason =
+    error.code === 'ECONNREFUSED'
+      ? 'connection refused (is a DNS server listening there?)'
+      : error.code === 'ENETUNREACH' || error.code === 'EHOSTUNREACH'
+        ? 'network unreachable'
+        : error.message;
+  return new DcosError(`cannot query ${where}: ${reason}`, { code: 'dns_unreachable', cause: error });
+}
+
+function timeoutError(server: ServerAddress, transport: Transport, detail: string): DcosError {
+  return new DcosError(`no answer from ${label(server)} over ${transport.toUpperCase()} ${detail}`, {
+    code: 'dns_timeout',
+  });
+}
+
+/** True when `reply` answers the query with this ID (RFC 5452 §4.3: anything else is ignored). */
+function answers(reply: Buffer, id: number): boolean {
+  return reply.length >= 12 && reply.readUInt16BE(0) === id && (reply.readUInt16BE(2) & FLAG_QR) !== 0;
+}
+
+/**
+ * One UDP socket for all tries, so a late answer to an earlier try still counts (same ID). The socket is
+ * connected: the kernel drops datagrams from other addresses and reports ICMP port-unreachable.
+ */
+export function exchangeUdp(
+  message: Buffer,
+  server: ServerAddress,
+  options: { timeoutMs: number; retries: number; signal?: AbortSignal },
+): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+    const id = message.readUInt16BE(0);
+    let tries = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (error: unknown, reply?: Buffer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.close();
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolvePromise(reply!);
+    };
+    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+    const send = () => {
+      tries++;
+      socket.send(message, (error) => {
+        if (error) finish(networkError(server, 'udp', error));
+      });
+      timer = setTimeout(() => {
+        if (tries <= options.retries) return send();
+        const each = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
+        finish(timeoutError(server, 'udp', `after ${tries} tries of ${each} each`));
+      }, options.timeoutMs);
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (error) => finish(networkError(server, 'udp', error)));
+    socket.on('message', (reply) => {
+      if (answers(reply, id)) finish(undefined, reply);
+    });
+    socket.connect(server.port, server.host, send);
+  });
+}
+
+/** One query over TCP with the 2-byte length prefix (RFC 1035 §4.2.2); replies with another ID are skipped. */
+export function exchangeTcp(
+  message: Buffer,
+  server: ServerAddress,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const id = message.readUInt16BE(0);
+    const socket = connect({ host: server.host, port: server.port });
+    let received = Buffer.alloc(0);
+    let done = false;
+    const finish = (error: unknown, reply?: Buffer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolvePromise(reply!);
+    };
+    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+    // A wall-clock limit, not socket idle time: a server trickling bytes must not hold us forever.
+    const timer = setTimeout(() => {
+      const seconds = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
+      finish(timeoutError(server, 'tcp', `in ${seconds}`));
+    }, options.timeoutMs);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (error) => finish(networkError(server, 'tcp', error)));
+    socket.on('connect', () => {
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(message.length);
+      socket.write(Buffer.concat([length, message]));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      while (received.length >= 2 && received.length >= received.readUInt16BE(0) + 2) {
+        const size = received.readUInt16BE(0);
+        const reply = received.subarray(2, size + 2);
+        received = received.subarray(size + 2);
+        if (answers(reply, id)) return finish(undefined, reply);
+      }
+    });
+    socket.on('end', () =>
+      finish(
+        new DcosError(`${label(server)} closed the TCP connection without answering`, {
+          code: 'dns_no_answer',
+        }),
+      ),
+    );
+  });
+}
+
+function decodeReply(reply: Buffer, server: ServerAddress): DecodedPacket {
+  try {
+    return dnsPacket.decode(reply);
+  } catch (error) {
+    throw new DcosError(`${label(server)} sent a malformed reply: ${(error as Error).message}`, {
+      code: 'dns_malformed',
+    });
+  }
+}
+
+function isTruncated(reply: Buffer): boolean {
+  return (reply.readUInt16BE(2) & FLAG_TC) !== 0;
+}
+
+/** Sends the query and returns the decoded answer; a truncated UDP answer is asked again over TCP, as dig does. */
+export async function lookup(options: LookupOptions): Promise<LookupResult> {
+  const started = performance.now();
+  let address = options.server.host;
+  if (isIP(address) === 0) {
+    try {
+      address = (await lookupHost(address)).address;
+    } catch (error) {
+      throw new DcosError(
+        `cannot resolve the server name ${options.server.host}: ${(error as Error).message}`,
+        {
+          code: 'dns_unreachable',
+        },
+      );
+    }
+  }
+  const server = { host: address, port: options.server.port };
+  const message = dnsPacket.encode(options.query);
+  const signal = options.signal ? { signal: options.signal } : {};
+  let transport: Transport = options.tcp ? 'tcp' : 'udp';
+  let reply =
+    transport === 'tcp'
+      ? await exchangeTcp(message, server, { timeoutMs: options.timeoutMs, ...signal })
+      : await exchangeUdp(message, server, {
+          timeoutMs: options.timeoutMs,
+          retries: options.retries ?? 2,
+          ...signal,
+        });
+  let retriedOverTcp = false;
+  if (transport === 'udp' && isTruncated(reply)) {
+    transport = 'tcp';
+    retriedOverTcp = true;
+    reply = await exchangeTcp(message, server, { timeoutMs: options.timeoutMs, ...signal });
+  }
+  return {
+    packet: decodeReply(reply, server),
+    size: reply.length,
+    server: `${address}#${server.port}(${options.server.host})`,
+    transport,
+    retriedOverTcp,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+export type LocalLookup =
+  | {
+      kind: 'answer';
+      packet: DecodedPacket;
+      size: number;
+      transport: Transport;
+      retriedOverTcp: boolean;
+    }
+  | { kind: 'forward'; resolvers: string[] };
+
+/**
+ * The reply `dcos dns serve` would send for this query, from these records: the query goes through the wire
+ * format both ways, the answer through the server's own encoder (EDNS0, truncation), so what is printed is
+ * what a client would receive. Over UDP a truncated reply is followed by the TCP one, as `lookup` does.
+ */
+export function lookupLocal(query: Packet, ctx: ResolveContext, options: { tcp: boolean }): LocalLookup {
+  const asReceived = dnsPacket.decode(dnsPacket.encode(query));
+  const resolution = resolve(asReceived, ctx);
+  if (resolution.kind === 'forward') return { kind: 'forward', resolvers: resolution.resolvers };
+  const encode = (transport: Transport) =>
+    encodeResponse(resolution.response, {
+      transport,
+      compat: false,
+      setTruncateBit: ctx.config.SetTruncateBit,
+      queryOpt: queryOpt(asReceived),
+    }).message;
+  let transport: Transport = options.tcp ? 'tcp' : 'udp';
+  let reply = encode(transport);
+  let retriedOverTcp = false;
+  if (transport === 'udp' && isTruncated(reply)) {
+    transport = 'tcp';
+    retriedOverTcp = true;
+    reply = encode(transport);
+  }
+  return { kind: 'answer', packet: dnsPacket.decode(reply), size: reply.length, transport, retriedOverTcp };
+}

@@ -1,0 +1,264 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { BIN, ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+
+const FAKE = join(ROOT, 'test/fixtures/mesos-dns/fake.json');
+const env = { DCOS_DIR: tempDcosDir() };
+
+function lookup(...args: string[]) {
+  return runCli(['dns', 'lookup', ...args], { env });
+}
+
+/** The rows of a dig-style section, whitespace collapsed. */
+function section(output: string, name: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`;; ${name} SECTION:`));
+  if (start < 0) return [];
+  const rows: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || line.startsWith(';;')) break;
+    rows.push(line.split(/\s+/).join(' '));
+  }
+  return rows;
+}
+
+const status = (output: string) => /status: (\w+)/.exec(output)?.[1];
+const flags = (output: string) => /;; flags: ([^;]*);/.exec(output)?.[1]?.trim();
+
+describe('dcos dns lookup against a saved state (answered locally)', () => {
+  it('prints a dig-like A answer', async () => {
+    const result = await lookup('chronos.marathon.mesos', '--state', FAKE);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(status(result.stdout)).toBe('NOERROR');
+    expect(flags(result.stdout)).toBe('qr aa rd ra');
+    expect(result.stdout).toContain(';; QUESTION SECTION:\n;chronos.marathon.mesos.\t\tIN\tA\n');
+    expect(section(result.stdout, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
+    expect(result.stdout).toContain('; EDNS: version: 0, flags:; udp: 4096');
+    expect(result.stdout).toMatch(
+      /;; SERVER: local records of .*fake\.json \(UDP\)\n;; MSG SIZE {2}rcvd: \d+\n$/,
+    );
+  });
+
+  it('answers SRV with glue in ADDITIONAL (default IP sources: the agent IP)', async () => {
+    const result = await lookup('_liquor-store._tcp.marathon.mesos', '--type', 'srv', '--state', FAKE);
+    expect(result.code).toBe(0);
+    expect(section(result.stdout, 'ANSWER').sort()).toEqual([
+      '_liquor-store._tcp.marathon.mesos. 60 IN SRV 0 1 443 liquor-store-4dfjd-0.marathon.mesos.',
+      '_liquor-store._tcp.marathon.mesos. 60 IN SRV 0 1 443 liquor-store-zasmd-1.marathon.mesos.',
+      '_liquor-store._tcp.marathon.mesos. 60 IN SRV 0 1 80 liquor-store-4dfjd-0.marathon.mesos.',
+      '_liquor-store._tcp.marathon.mesos. 60 IN SRV 0 1 80 liquor-store-zasmd-1.marathon.mesos.',
+    ]);
+    expect(section(result.stdout, 'ADDITIONAL').sort()).toEqual([
+      'liquor-store-4dfjd-0.marathon.mesos. 60 IN A 1.2.3.11',
+      'liquor-store-zasmd-1.marathon.mesos. 60 IN A 1.2.3.12',
+    ]);
+  });
+
+  it('follows --ip-sources like the upstream test (docker first)', async () => {
+    const result = await lookup(
+      '_liquor-store._tcp.marathon.mesos',
+      '--type',
+      'SRV',
+      '--state',
+      FAKE,
+      '--ip-sources',
+      'netinfo,docker,mesos,host',
+    );
+    expect(section(result.stdout, 'ADDITIONAL').sort()).toEqual([
+      'liquor-store-4dfjd-0.marathon.mesos. 60 IN A 10.3.0.1',
+      'liquor-store-zasmd-1.marathon.mesos. 60 IN A 10.3.0.2',
+    ]);
+  });
+
+  it('prints JSON with --json', async () => {
+    const result = await lookup('leader.mesos', '--state', FAKE, '--json');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      header: { opcode: 'QUERY', rcode: 'NOERROR', flags: ['qr', 'aa', 'rd', 'ra'] },
+      question: [{ name: 'leader.mesos.', class: 'IN', type: 'A' }],
+      answer: [{ name: 'leader.mesos.', ttl: 60, class: 'IN', type: 'A', data: '1.2.3.4' }],
+      authority: [],
+      additional: [],
+      edns: { version: 0, flags: [], udp: 4096 },
+      transport: 'udp',
+      retriedOverTcp: false,
+    });
+  });
+
+  it('exits 0 for NXDOMAIN, with the SOA in AUTHORITY', async () => {
+    const result = await lookup('missing.mesos', '--state', FAKE);
+    expect(result.code).toBe(0);
+    expect(status(result.stdout)).toBe('NXDOMAIN');
+    expect(section(result.stdout, 'ANSWER')).toEqual([]);
+    expect(section(result.stdout, 'AUTHORITY')[0]).toMatch(
+      /^missing\.mesos\. 60 IN SOA ns1\.mesos\. root\.ns1\.mesos\. \d+ 60 600 86400 60$/,
+    );
+  });
+
+  it('says where a name outside the domain would be forwarded, or REFUSED with --no-external', async () => {
+    const forwarded = await lookup('example.org', '--state', FAKE);
+    expect(forwarded.code).toBe(0);
+    expect(forwarded.stdout).toBe(
+      ';; example.org. is outside the domain mesos: the server would forward it to 8.8.8.8\n',
+    );
+    const refused = await lookup('example.org', '--state', FAKE, '--no-external');
+    expect(refused.code).toBe(0);
+    expect(status(refused.stdout)).toBe('REFUSED');
+  });
+
+  it('rejects a bad --type, a bad name and --state with --server with exit 2 and one line', async () => {
+    const badType = await lookup('leader.mesos', '--type', 'MX', '--state', FAKE);
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toBe("Error: unsupported --type 'MX'; use one of A, AAAA, SRV, SOA, NS, ANY\n");
+    const badName = await lookup('a..mesos', '--state', FAKE);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toBe("Error: 'a..mesos' has an empty label\n");
+    const both = await lookup('leader.mesos', '--state', FAKE, '--server', '127.0.0.1');
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+}
+
+let served: Served | undefined;
+
+/** `dcos dns serve` on a free loopback port (as in dns-serve.test.ts). */
+async function serve(): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'dns',
+      'serve',
+      '--state',
+      FAKE,
+      '--no-external',
+      '--listen',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-listen',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--json',
+    ],
+    { env: { ...process.env, DCOS_DIR: tempDcosDir(), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const summary = await new Promise<{ dns: { port: number } }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dns serve did not start: ${stderr}`)), 15_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The --json summary may span several lines: done once it parses.
+      try {
+        const parsed = JSON.parse(stdout) as { dns: { port: number } };
+        clearTimeout(timer);
+        resolve(parsed);
+      } catch {
+        // not complete yet
+      }
+    });
+    child.on('close', () => reject(new Error(`dns serve exited: ${stderr}`)));
+  });
+  return { child, port: summary.dns.port };
+}
+
+describe('dcos dns lookup --server against dcos dns serve', () => {
+  let silent: UdpSocket;
+
+  beforeAll(async () => {
+    served = await serve();
+    silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(() => {
+    if (served?.child.exitCode === null) served.child.kill('SIGKILL');
+    silent?.close();
+  });
+
+  it('asks over UDP', async () => {
+    const result = await lookup('CHRONOS.Marathon.MESOS', '--server', `127.0.0.1:${served!.port}`);
+    expect(result.code).toBe(0);
+    expect(section(result.stdout, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
+    expect(result.stdout).toContain(`;; SERVER: 127.0.0.1#${served!.port}(127.0.0.1) (UDP)`);
+  });
+
+  it('asks over TCP with --tcp, SRV with glue', async () => {
+    const result = await lookup(
+      '_car-store._udp.marathon.mesos',
+      '--type',
+      'SRV',
+      '--tcp',
+      '--server',
+      `127.0.0.1:${served!.port}`,
+    );
+    expect(result.code).toBe(0);
+    expect(section(result.stdout, 'ANSWER').sort()).toEqual([
+      '_car-store._udp.marathon.mesos. 60 IN SRV 0 1 31364 car-store-zinaz-0.marathon.slave.mesos.',
+      '_car-store._udp.marathon.mesos. 60 IN SRV 0 1 31365 car-store-zinaz-0.marathon.slave.mesos.',
+    ]);
+    expect(section(result.stdout, 'ADDITIONAL')).toEqual([
+      'car-store-zinaz-0.marathon.slave.mesos. 60 IN A 1.2.3.11',
+    ]);
+    expect(result.stdout).toContain(`(TCP)`);
+  });
+
+  it('exits 0 for NXDOMAIN from the server, and prints JSON', async () => {
+    const result = await lookup('missing.mesos', '--server', `127.0.0.1:${served!.port}`, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      header: { rcode: 'NXDOMAIN' },
+      transport: 'udp',
+      server: `127.0.0.1#${served!.port}(127.0.0.1)`,
+    });
+  });
+
+  it('exits 1 with one line when nothing listens (UDP and TCP)', async () => {
+    // An ephemeral port, bound and released: nothing listens there.
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    for (const extra of [[], ['--tcp']]) {
+      const result = await lookup('leader.mesos', '--server', `127.0.0.1:${port}`, ...extra);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^Error: cannot query 127\\.0\\.0\\.1:${port} over (UDP|TCP): connection refused[^\\n]*\\n$`,
+        ),
+      );
+    }
+  });
+
+  it('exits 1 with one line when the server never answers', async () => {
+    const port = silent.address().port;
+    const result = await lookup('leader.mesos', '--server', `127.0.0.1:${port}`, '--timeout', '1');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: no answer from 127.0.0.1:${port} over UDP after 3 tries of 1 s each\n`,
+    );
+  });
+
+  it('exits 2 for a bad server address', async () => {
+    const result = await lookup('leader.mesos', '--server', '127.0.0.1:70000');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "Error: bad --server '127.0.0.1:70000': the port must be 1-65535; use HOST or HOST:PORT\n",
+    );
+  });
+});

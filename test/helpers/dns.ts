@@ -1,0 +1,80 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+import { BIN } from './cli.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface ServedDns {
+  child: ChildProcess;
+  dns: { address: string; port: number };
+  http: { address: string; port: number } | null;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts the built `dcos dns serve --json` on free loopback ports (DNS and HTTP) and resolves with its
+ * summary once it is listening. The caller stops it (SIGTERM) when done.
+ */
+export async function startDnsServe(args: string[], env: Record<string, string>): Promise<ServedDns> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'dns', 'serve', '--listen', '127.0.0.1', '--port', '0', '--http-listen', '127.0.0.1'].concat([
+      '--http-port',
+      '0',
+      '--json',
+      ...args,
+    ]),
+    { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const summary = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dns serve did not start: ${stderr}`)), 15_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The --json summary spans several lines: it is complete once it parses.
+      try {
+        JSON.parse(stdout);
+      } catch {
+        return;
+      }
+      clearTimeout(timer);
+      resolve(stdout);
+    });
+    child.on('close', () => reject(new Error(`dns serve exited: ${stderr}`)));
+  });
+  const { dns, http } = JSON.parse(summary) as Pick<ServedDns, 'dns' | 'http'>;
+  return { child, dns, http, stderr: () => stderr, exit };
+}
+
+/** Real `dig` against a served port (one try, 3 s), returning its text output. */
+export async function dig(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('dig', [
+    '@127.0.0.1',
+    '-p',
+    String(port),
+    '+tries=1',
+    '+time=3',
+    ...args,
+  ]);
+  return stdout;
+}
+
+/** The rows of one of dig's sections (`ANSWER`, `AUTHORITY`, ...), whitespace collapsed. */
+export function digSection(output: string, name: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`;; ${name} SECTION:`));
+  if (start < 0) return [];
+  const rows: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || line.startsWith(';;')) break;
+    rows.push(line.split(/\s+/).join(' '));
+  }
+  return rows;
+}
+
+export const digStatus = (output: string) => /status: (\w+)/.exec(output)?.[1];
