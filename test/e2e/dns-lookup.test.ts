@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +112,38 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
     const refused = await lookup('example.org', '--state', FAKE, '--no-external');
     expect(refused.code).toBe(0);
     expect(status(refused.stdout)).toBe('REFUSED');
+  });
+
+  it('retries a truncated UDP answer over TCP and says so, as dig does', async () => {
+    const tasks = Array.from({ length: 100 }, (_, i) => ({
+      id: `big.${i}`,
+      name: 'big',
+      slave_id: 'S0',
+      state: 'TASK_RUNNING',
+      statuses: [
+        {
+          state: 'TASK_RUNNING',
+          timestamp: 1,
+          container_status: { network_infos: [{ ip_addresses: [{ ip_address: `10.1.0.${i + 1}` }] }] },
+        },
+      ],
+    }));
+    const state = join(mkdtempSync(join(tmpdir(), 'dcos-dns-lookup-')), 'big.json');
+    writeFileSync(
+      state,
+      JSON.stringify({
+        leader: 'master@127.0.0.1:5050',
+        slaves: [{ id: 'S0', hostname: 'agent0', pid: 'slave(1)@127.0.0.2:5051' }],
+        frameworks: [{ name: 'marathon', pid: 'scheduler(1)@127.0.0.3:25501', tasks }],
+      }),
+    );
+    const result = await lookup('big.marathon.mesos', '--state', state, '--no-edns');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(';; Truncated, retrying in TCP mode.');
+    expect(section(result.stdout, 'ANSWER')).toHaveLength(100);
+    expect(flags(result.stdout)).toBe('qr aa rd ra');
+    expect(result.stdout).toContain('(TCP)');
+    expect(result.stdout).not.toContain('EDNS');
   });
 
   it('rejects a bad --type, a bad name and --state with --server with exit 2 and one line', async () => {

@@ -38,8 +38,7 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
 
   async run() {
     const client = await import('../../lib/dns/client.js');
-    const { formatMessage, formatTrailer, messageJson, presentName } =
-      await import('../../lib/dns/format.js');
+    const { formatExchange, messageJson, presentName } = await import('../../lib/dns/format.js');
     const type = client.parseQueryType(this.flags.type);
     const server = this.flags.server === undefined ? undefined : client.parseServer(this.flags.server);
     const query = client.buildQuery(this.args.name, type, { edns: this.flags.edns });
@@ -57,13 +56,7 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
       });
       const { packet, ...exchange } = result;
       const json = { ...messageJson(packet), ...exchange };
-      await this.render(json, () =>
-        print([
-          ...(result.retriedOverTcp ? [';; Truncated, retrying in TCP mode.'] : []),
-          ...formatMessage(packet),
-          ...formatTrailer(result),
-        ]),
-      );
+      await this.render(json, () => print(formatExchange(packet, result)));
       return json;
     }
 
@@ -86,7 +79,8 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
       );
       return json;
     }
-    const source = this.flags.state === undefined ? 'the attached cluster' : this.flags.state;
+    const state = this.flags.state;
+    const source = state === undefined ? 'the attached cluster' : state === '-' ? 'stdin' : state;
     const exchange = {
       server: `local records of ${source}`,
       transport: local.transport,
@@ -94,13 +88,7 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
       retriedOverTcp: local.retriedOverTcp,
     };
     const json = { ...messageJson(local.packet), ...exchange };
-    await this.render(json, () =>
-      print([
-        ...(local.retriedOverTcp ? [';; Truncated, retrying in TCP mode.'] : []),
-        ...formatMessage(local.packet),
-        ...formatTrailer(exchange),
-      ]),
-    );
+    await this.render(json, () => print(formatExchange(local.packet, exchange)));
     return json;
   }
 

@@ -13,7 +13,7 @@ import type { DecodedPacket, Packet, Question } from 'dns-packet';
 
 import { DcosError, UsageError } from '../errors.js';
 import { encodeResponse, queryOpt, resolve, type ResolveContext, type Transport } from './resolver.js';
-import { FLAG_QR, FLAG_RD, FLAG_TC } from './wire.js';
+import { countsFit, FLAG_QR, FLAG_RD, FLAG_TC } from './wire.js';
 
 export const QUERY_TYPES = ['A', 'AAAA', 'SRV', 'SOA', 'NS', 'ANY'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -253,6 +253,7 @@ export function exchangeTcp(
 
 function decodeReply(reply: Buffer, server: ServerAddress): DecodedPacket {
   try {
+    if (!countsFit(reply)) throw new Error('section counts larger than the message');
     return dnsPacket.decode(reply);
   } catch (error) {
     throw new DcosError(`${label(server)} sent a malformed reply: ${(error as Error).message}`, {

@@ -270,3 +270,12 @@ export function formatTrailer(info: ExchangeInfo): string[] {
     `;; MSG SIZE  rcvd: ${info.size}`,
   ];
 }
+
+/** All of dig's output for one exchange: the TCP-retry note, the message, the trailer. */
+export function formatExchange(packet: Packet, info: ExchangeInfo & { retriedOverTcp: boolean }): string[] {
+  return [
+    ...(info.retriedOverTcp ? [';; Truncated, retrying in TCP mode.'] : []),
+    ...formatMessage(packet),
+    ...formatTrailer(info),
+  ];
+}

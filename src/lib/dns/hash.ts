@@ -1,13 +1,19 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
+
+/** The one-shot `crypto.hash` (Node 20.12+) is several times faster than createHash for short inputs. */
+const sha1: (data: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha1', data, 'buffer')
+    : (data) => crypto.createHash('sha1').update(data).digest();
 
 /**
  * The 5-character instance tag of Mesos-DNS canonical names: the first 25 bits of sha1(taskId) in zbase32
  * (`test` -> `iffe9`).
  */
 export function taskHash(taskId: string): string {
-  const d = createHash('sha1').update(taskId).digest();
+  const d = sha1(taskId);
   const b0 = d[0]!;
   const b1 = d[1]!;
   const b2 = d[2]!;

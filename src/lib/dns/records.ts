@@ -238,7 +238,9 @@ class Generator {
    * value's host is an A/AAAA name or a bare host, so then no SRV value `host:port` exists yet.
    */
   isNewHost(host: string): boolean {
-    return !this.a.has(host) && !this.aaaa.has(host) && (this.bareHosts.size === 0 || !this.bareHosts.has(host));
+    return (
+      !this.a.has(host) && !this.aaaa.has(host) && (this.bareHosts.size === 0 || !this.bareHosts.has(host))
+    );
   }
 
   /** Records `host` as an SRV target host that has no A/AAAA record. */
@@ -568,7 +570,8 @@ function taskContextRecords(pass: TaskPass, name: string, names: AppNames): void
   const slaveHost = flat(canonical + slaveTail);
   // A target whose host no record names yet is new in every list (checked before the host gets its records).
   const newHost = discovery !== undefined && pass.discoveryDistinct && gen.isNewHost(host);
-  const newSlaveHost = pass.resourcePorts.length > 0 && pass.resourcePortsDistinct && gen.isNewHost(slaveHost);
+  const newSlaveHost =
+    pass.resourcePorts.length > 0 && pass.resourcePortsDistinct && gen.isNewHost(slaveHost);
   if (ips.length > 0) {
     gen.addIpsRef(names.arec, ips, 'task');
     gen.addIps(host, ips, 'task-canonical');

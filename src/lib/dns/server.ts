@@ -22,7 +22,7 @@ import {
   type Transport,
 } from './resolver.js';
 import type { DnsConfig, RecordSet } from './types.js';
-import { FLAG_QR, FLAG_TC, parseQueryShape, RCODE, RCODE_NAMES, type QueryShape } from './wire.js';
+import { countsFit, FLAG_QR, FLAG_TC, parseQueryShape, RCODE, RCODE_NAMES, type QueryShape } from './wire.js';
 
 export interface RecordsSnapshot {
   records: RecordSet;
@@ -155,6 +155,7 @@ export class DnsHandler {
     const { config, compat } = this.options;
     let query: DecodedPacket;
     try {
+      if (!countsFit(message)) throw new Error('section counts larger than the message');
       query = dnsPacket.decode(message);
     } catch {
       this.metrics.malformed++;

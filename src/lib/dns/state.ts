@@ -234,7 +234,9 @@ function parseFrameworks(value: unknown, warnings: string[]): FrameworkEntry[] {
       const parsed = pidOf(framework.pid);
       if (typeof parsed === 'string') {
         badPid = true;
-        entry.warnings.push(`no records for framework "${name}" itself (its tasks still get them): ${parsed}`);
+        entry.warnings.push(
+          `no records for framework "${name}" itself (its tasks still get them): ${parsed}`,
+        );
       } else pid = parsed;
     }
     entry.tasks = framework.tasks;
@@ -379,7 +381,8 @@ function isDottedQuad(value: string): boolean {
     }
     const digits = i - start;
     // One to three digits, no leading zero, at most 255.
-    if (digits === 0 || digits > 3 || (digits > 1 && value.charCodeAt(start) === 48) || octet > 255) return false;
+    if (digits === 0 || digits > 3 || (digits > 1 && value.charCodeAt(start) === 48) || octet > 255)
+      return false;
     parts++;
     if (i === length) return parts === 4;
     if (parts === 4 || value.charCodeAt(i) !== 46) return false;

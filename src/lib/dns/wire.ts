@@ -256,3 +256,15 @@ export function parseQueryShape(message: Buffer): QueryShape | undefined {
   if (offset !== message.length) return undefined;
   return { question, qtype, opcode: (flags >> 11) & 0xf, flags, ednsSize, ednsVersion, dnssecOk };
 }
+
+/**
+ * Whether the header's section counts can fit in the message: a question takes at least 5 bytes, a record
+ * 11. dns-packet allocates arrays of the claimed sizes before reading a byte (up to 4 x 65535 slots, about
+ * half a millisecond), so garbage must be turned away before it gets there.
+ */
+export function countsFit(message: Buffer): boolean {
+  if (message.length < 12) return false;
+  const questions = message.readUInt16BE(4);
+  const records = message.readUInt16BE(6) + message.readUInt16BE(8) + message.readUInt16BE(10);
+  return questions * 5 + records * 11 <= message.length - 12;
+}

@@ -3,6 +3,7 @@ import type { OptAnswer, Packet, Question } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 
 import {
+  formatExchange,
   formatMessage,
   formatTrailer,
   messageJson,
@@ -218,5 +219,17 @@ describe('formatTrailer', () => {
       formatTrailer({ server: '127.0.0.1#53(127.0.0.1)', transport: 'tcp', size: 67, elapsedMs: 2.6 }),
     ).toEqual([';; Query time: 3 msec', ';; SERVER: 127.0.0.1#53(127.0.0.1) (TCP)', ';; MSG SIZE  rcvd: 67']);
     expect(formatTrailer({ server: 'local', transport: 'udp', size: 1 })).toHaveLength(2);
+  });
+});
+
+describe('formatExchange', () => {
+  it('notes a TCP retry first, then the message, then the trailer', () => {
+    const lines = formatExchange(srvReply, { server: 's', transport: 'tcp', size: 99, retriedOverTcp: true });
+    expect(lines[0]).toBe(';; Truncated, retrying in TCP mode.');
+    expect(lines[1]).toMatch(/^;; ->>HEADER<<- /);
+    expect(lines.slice(-2)).toEqual([';; SERVER: s (TCP)', ';; MSG SIZE  rcvd: 99']);
+    expect(
+      formatExchange(srvReply, { server: 's', transport: 'udp', size: 1, retriedOverTcp: false })[0],
+    ).toMatch(/^;; ->>HEADER<<- /);
   });
 });
