@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,15 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BIN, ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+import {
+  bigAppState,
+  digFlags as flags,
+  digSection as section,
+  digStatus as status,
+  startDnsServe,
+  type ServedDns,
+} from '../helpers/dns.js';
 
 const FAKE = join(ROOT, 'test/fixtures/mesos-dns/fake.json');
 const env = { DCOS_DIR: tempDcosDir() };
@@ -14,22 +21,6 @@ const env = { DCOS_DIR: tempDcosDir() };
 function lookup(...args: string[]) {
   return runCli(['dns', 'lookup', ...args], { env });
 }
-
-/** The rows of a dig-style section, whitespace collapsed. */
-function section(output: string, name: string): string[] {
-  const lines = output.split('\n');
-  const start = lines.findIndex((line) => line.startsWith(`;; ${name} SECTION:`));
-  if (start < 0) return [];
-  const rows: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '' || line.startsWith(';;')) break;
-    rows.push(line.split(/\s+/).join(' '));
-  }
-  return rows;
-}
-
-const status = (output: string) => /status: (\w+)/.exec(output)?.[1];
-const flags = (output: string) => /;; flags: ([^;]*);/.exec(output)?.[1]?.trim();
 
 describe('dcos dns lookup against a saved state (answered locally)', () => {
   it('prints a dig-like A answer', async () => {
@@ -115,28 +106,8 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
   });
 
   it('retries a truncated UDP answer over TCP and says so, as dig does', async () => {
-    const tasks = Array.from({ length: 100 }, (_, i) => ({
-      id: `big.${i}`,
-      name: 'big',
-      slave_id: 'S0',
-      state: 'TASK_RUNNING',
-      statuses: [
-        {
-          state: 'TASK_RUNNING',
-          timestamp: 1,
-          container_status: { network_infos: [{ ip_addresses: [{ ip_address: `10.1.0.${i + 1}` }] }] },
-        },
-      ],
-    }));
     const state = join(mkdtempSync(join(tmpdir(), 'dcos-dns-lookup-')), 'big.json');
-    writeFileSync(
-      state,
-      JSON.stringify({
-        leader: 'master@127.0.0.1:5050',
-        slaves: [{ id: 'S0', hostname: 'agent0', pid: 'slave(1)@127.0.0.2:5051' }],
-        frameworks: [{ name: 'marathon', pid: 'scheduler(1)@127.0.0.3:25501', tasks }],
-      }),
-    );
+    writeFileSync(state, bigAppState(100));
     const result = await lookup('big.marathon.mesos', '--state', state, '--no-edns');
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(';; Truncated, retrying in TCP mode.');
@@ -159,62 +130,13 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
   });
 });
 
-interface Served {
-  child: ChildProcess;
-  port: number;
-}
-
-let served: Served | undefined;
-
-/** `dcos dns serve` on a free loopback port (as in dns-serve.test.ts). */
-async function serve(): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'dns',
-      'serve',
-      '--state',
-      FAKE,
-      '--no-external',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--http-listen',
-      '127.0.0.1',
-      '--http-port',
-      '0',
-      '--json',
-    ],
-    { env: { ...process.env, DCOS_DIR: tempDcosDir(), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const summary = await new Promise<{ dns: { port: number } }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dns serve did not start: ${stderr}`)), 15_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      // The --json summary may span several lines: done once it parses.
-      try {
-        const parsed = JSON.parse(stdout) as { dns: { port: number } };
-        clearTimeout(timer);
-        resolve(parsed);
-      } catch {
-        // not complete yet
-      }
-    });
-    child.on('close', () => reject(new Error(`dns serve exited: ${stderr}`)));
-  });
-  return { child, port: summary.dns.port };
-}
+let served: ServedDns | undefined;
 
 describe('dcos dns lookup --server against dcos dns serve', () => {
   let silent: UdpSocket;
 
   beforeAll(async () => {
-    served = await serve();
+    served = await startDnsServe(['--state', FAKE, '--no-external'], env);
     silent = createSocket('udp4');
     await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
   });
@@ -225,10 +147,10 @@ describe('dcos dns lookup --server against dcos dns serve', () => {
   });
 
   it('asks over UDP', async () => {
-    const result = await lookup('CHRONOS.Marathon.MESOS', '--server', `127.0.0.1:${served!.port}`);
+    const result = await lookup('CHRONOS.Marathon.MESOS', '--server', `127.0.0.1:${served!.dns.port}`);
     expect(result.code).toBe(0);
     expect(section(result.stdout, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
-    expect(result.stdout).toContain(`;; SERVER: 127.0.0.1#${served!.port}(127.0.0.1) (UDP)`);
+    expect(result.stdout).toContain(`;; SERVER: 127.0.0.1#${served!.dns.port}(127.0.0.1) (UDP)`);
   });
 
   it('asks over TCP with --tcp, SRV with glue', async () => {
@@ -238,7 +160,7 @@ describe('dcos dns lookup --server against dcos dns serve', () => {
       'SRV',
       '--tcp',
       '--server',
-      `127.0.0.1:${served!.port}`,
+      `127.0.0.1:${served!.dns.port}`,
     );
     expect(result.code).toBe(0);
     expect(section(result.stdout, 'ANSWER').sort()).toEqual([
@@ -252,12 +174,12 @@ describe('dcos dns lookup --server against dcos dns serve', () => {
   });
 
   it('exits 0 for NXDOMAIN from the server, and prints JSON', async () => {
-    const result = await lookup('missing.mesos', '--server', `127.0.0.1:${served!.port}`, '--json');
+    const result = await lookup('missing.mesos', '--server', `127.0.0.1:${served!.dns.port}`, '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       header: { rcode: 'NXDOMAIN' },
       transport: 'udp',
-      server: `127.0.0.1#${served!.port}(127.0.0.1)`,
+      server: `127.0.0.1#${served!.dns.port}(127.0.0.1)`,
     });
   });
 

@@ -1,123 +1,33 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BIN, ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+import {
+  bigAppState as bigState,
+  dig as digAt,
+  digFlags as flags,
+  digSection as section,
+  digStatus as status,
+  startDnsServe,
+  type ServedDns,
+} from '../helpers/dns.js';
 
-const execFileAsync = promisify(execFile);
 const FAKE = join(ROOT, 'test/fixtures/mesos-dns/fake.json');
 const dir = mkdtempSync(join(tmpdir(), 'dcos-dns-serve-'));
 
-interface Served {
-  child: ChildProcess;
-  dns: { address: string; port: number };
-  http: { address: string; port: number } | null;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
+type Served = ServedDns;
 const running: Served[] = [];
 
-/** Starts `dcos dns serve --json` on free loopback ports and waits for its one line. */
 async function serve(args: string[]): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'dns',
-      'serve',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--http-listen',
-      '127.0.0.1',
-      '--http-port',
-      '0',
-      '--json',
-      ...args,
-    ],
-    { env: { ...process.env, DCOS_DIR: tempDcosDir(), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dns serve did not start: ${stderr}`)), 15_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      // The --json summary may span several lines: done once it parses.
-      try {
-        JSON.parse(stdout);
-      } catch {
-        return;
-      }
-      clearTimeout(timer);
-      resolve(stdout);
-    });
-    child.on('close', () => reject(new Error(`dns serve exited: ${stderr}`)));
-  });
-  const summary = JSON.parse(line) as { dns: Served['dns']; http: Served['http'] };
-  const served = { child, dns: summary.dns, http: summary.http, stderr: () => stderr, exit };
+  const served = await startDnsServe(args, { DCOS_DIR: tempDcosDir() });
   running.push(served);
   return served;
 }
 
-async function dig(server: Served, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(server.dns.port),
-    '+tries=1',
-    '+time=3',
-    ...args,
-  ]);
-  return stdout;
-}
-
-function section(output: string, name: string): string[] {
-  const lines = output.split('\n');
-  const start = lines.findIndex((line) => line.startsWith(`;; ${name} SECTION:`));
-  if (start < 0) return [];
-  const rows: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '' || line.startsWith(';;')) break;
-    rows.push(line.split(/\s+/).join(' '));
-  }
-  return rows;
-}
-
-const status = (output: string) => /status: (\w+)/.exec(output)?.[1];
-const flags = (output: string) => /;; flags: ([^;]*);/.exec(output)?.[1]?.trim();
-
-function bigState(instances: number): string {
-  const tasks = Array.from({ length: instances }, (_, i) => ({
-    id: `big.${i}`,
-    name: 'big',
-    slave_id: 'agent-S0',
-    state: 'TASK_RUNNING',
-    resources: { ports: `[${31000 + i}-${31000 + i}]` },
-    statuses: [
-      {
-        state: 'TASK_RUNNING',
-        timestamp: 1,
-        container_status: {
-          network_infos: [{ ip_addresses: [{ ip_address: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}` }] }],
-        },
-      },
-    ],
-  }));
-  return JSON.stringify({
-    leader: 'master@127.0.0.1:5050',
-    slaves: [{ id: 'agent-S0', hostname: 'agent0', pid: 'slave(1)@127.0.0.2:5051' }],
-    frameworks: [{ name: 'marathon', pid: 'scheduler(1)@127.0.0.3:25501', hostname: 'm', tasks }],
-  });
-}
+const dig = (server: Served, ...args: string[]) => digAt(server.dns.port, ...args);
 
 let main: Served;
 

@@ -78,3 +78,29 @@ export function digSection(output: string, name: string): string[] {
 }
 
 export const digStatus = (output: string) => /status: (\w+)/.exec(output)?.[1];
+export const digFlags = (output: string) => /;; flags: ([^;]*);/.exec(output)?.[1]?.trim();
+
+/** A Mesos state (JSON text) with one running app `big` of `instances` tasks on one agent, each with its own IP and port. */
+export function bigAppState(instances: number): string {
+  const tasks = Array.from({ length: instances }, (_, i) => ({
+    id: `big.${i}`,
+    name: 'big',
+    slave_id: 'agent-S0',
+    state: 'TASK_RUNNING',
+    resources: { ports: `[${31000 + i}-${31000 + i}]` },
+    statuses: [
+      {
+        state: 'TASK_RUNNING',
+        timestamp: 1,
+        container_status: {
+          network_infos: [{ ip_addresses: [{ ip_address: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}` }] }],
+        },
+      },
+    ],
+  }));
+  return JSON.stringify({
+    leader: 'master@127.0.0.1:5050',
+    slaves: [{ id: 'agent-S0', hostname: 'agent0', pid: 'slave(1)@127.0.0.2:5051' }],
+    frameworks: [{ name: 'marathon', pid: 'scheduler(1)@127.0.0.3:25501', hostname: 'm', tasks }],
+  });
+}

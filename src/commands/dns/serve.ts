@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 
 import { DnsCommand, dnsFlags } from '../../lib/cli/dns-command.js';
-import type { LoadedState } from '../../lib/dns/service.js';
 
 export default class DnsServe extends DnsCommand<typeof DnsServe> {
   static override summary = 'Serve Mesos-DNS records over DNS (UDP and TCP) and its HTTP API';
@@ -45,14 +44,15 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
   protected override interruptGraceMs = 5_000;
 
   async run() {
-    const [{ applyDnsOverrides }, { startDnsService }, live, { mesosState }, { pollMasters }] =
-      await Promise.all([
-        import('../../lib/dns/config.js'),
-        import('../../lib/dns/service.js'),
-        import('../../lib/dns/live.js'),
-        import('../../lib/dns/state.js'),
-        import('../../lib/dns/refresh.js'),
-      ]);
+    const [
+      { applyDnsOverrides },
+      { startDnsService, stateLoader },
+      { fetchLiveState, localInterfaceAddresses },
+    ] = await Promise.all([
+      import('../../lib/dns/config.js'),
+      import('../../lib/dns/service.js'),
+      import('../../lib/dns/live.js'),
+    ]);
     const config = applyDnsOverrides(await this.dnsConfig(), {
       listen: this.flags.listen,
       port: this.flags.port,
@@ -62,30 +62,14 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
       externalOn: this.flags.external,
       ...(this.flags.master ? { masters: this.flags.master.map(stripScheme) } : {}),
     });
-    const statePath = this.flags.state;
-    const masters = config.Masters;
-    let stdinState: Promise<unknown> | undefined;
-    const readState = async (signal: AbortSignal): Promise<unknown> => {
-      if (statePath === '-') return (stdinState ??= live.readStateFile('-', { stdin: process.stdin }));
-      if (statePath) return live.readStateFile(statePath);
-      if (masters.length > 0) {
-        return pollMasters(masters, {
-          https: config.MesosHTTPSOn,
-          timeoutMs: config.StateTimeoutSeconds * 1000,
-          signal,
-          ...(config.MesosAuthentication === 'basic'
-            ? { headers: { authorization: basicAuth(config.MesosCredentials) } }
-            : {}),
-        });
-      }
-      const { serviceUrl } = await import('../../lib/config/services.js');
-      const cluster = await this.cluster();
-      return live.fetchLiveState(await this.http(), serviceUrl(cluster.settings, 'mesos'));
-    };
-    const load = async (signal: AbortSignal): Promise<LoadedState> => {
-      const state = mesosState(await readState(signal));
-      return { state, hosts: await live.resolveStateHostnames(state, config.Masters) };
-    };
+    const load = stateLoader({
+      config,
+      statePath: this.flags.state,
+      live: async () => {
+        const { serviceUrl } = await import('../../lib/config/services.js');
+        return fetchLiveState(await this.http(), serviceUrl((await this.cluster()).settings, 'mesos'));
+      },
+    });
     // SIGTERM is a normal stop (exit 0); Ctrl-C goes through the base class (exit 130).
     const stop = new AbortController();
     const onTerm = () => stop.abort();
@@ -96,7 +80,7 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
         config,
         compat: this.flags.compat,
         load,
-        interfaceAddresses: live.localInterfaceAddresses(),
+        interfaceAddresses: localInterfaceAddresses(),
         version: this.config.version,
         log: (line) => process.stderr.write(`${line}\n`),
       },
@@ -131,8 +115,4 @@ function hostPort(address: string, port: number): string {
 /** `http://10.0.0.1:5050/` -> `10.0.0.1:5050` (config masters are host:port). */
 function stripScheme(master: string): string {
   return /^[a-z]+:\/\//i.test(master) ? new URL(master).host : master;
-}
-
-function basicAuth(credentials: { Principal: string; Secret: string }): string {
-  return `Basic ${Buffer.from(`${credentials.Principal}:${credentials.Secret}`).toString('base64')}`;
 }

@@ -4,16 +4,17 @@
  * records exactly as `dcos dns serve` would put it on the wire.
  */
 import { randomInt } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { lookup as lookupHost } from 'node:dns/promises';
-import { connect, isIP } from 'node:net';
+import { isIP } from 'node:net';
 
 import dnsPacket from 'dns-packet';
 import type { DecodedPacket, Packet, Question } from 'dns-packet';
 
 import { DcosError, UsageError } from '../errors.js';
+export type { ServerAddress } from './transport.js';
 import { encodeResponse, queryOpt, resolve, type ResolveContext, type Transport } from './resolver.js';
-import { countsFit, FLAG_QR, FLAG_RD, FLAG_TC } from './wire.js';
+import { exchangeTcp, exchangeUdp, serverLabel, type ServerAddress } from './transport.js';
+import { countsFit, FLAG_RD, FLAG_TC } from './wire.js';
 
 export const QUERY_TYPES = ['A', 'AAAA', 'SRV', 'SOA', 'NS', 'ANY'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -39,11 +40,6 @@ export function checkQueryName(name: string): string {
   }
   if (Buffer.byteLength(trimmed) + 2 > 255) throw new UsageError(`'${name}' is longer than 255 bytes`);
   return trimmed;
-}
-
-export interface ServerAddress {
-  host: string;
-  port: number;
 }
 
 const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i;
@@ -126,137 +122,12 @@ export interface LookupResult {
   elapsedMs: number;
 }
 
-function label(server: ServerAddress): string {
-  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
-}
-
-function networkError(server: ServerAddress, transport: Transport, error: NodeJS.ErrnoException): DcosError {
-  const where = `${label(server)} over ${transport.toUpperCase()}`;
-  const reason =
-    error.code === 'ECONNREFUSED'
-      ? 'connection refused (is a DNS server listening there?)'
-      : error.code === 'ENETUNREACH' || error.code === 'EHOSTUNREACH'
-        ? 'network unreachable'
-        : error.message;
-  return new DcosError(`cannot query ${where}: ${reason}`, { code: 'dns_unreachable', cause: error });
-}
-
-function timeoutError(server: ServerAddress, transport: Transport, detail: string): DcosError {
-  return new DcosError(`no answer from ${label(server)} over ${transport.toUpperCase()} ${detail}`, {
-    code: 'dns_timeout',
-  });
-}
-
-/** True when `reply` answers the query with this ID (RFC 5452 §4.3: anything else is ignored). */
-function answers(reply: Buffer, id: number): boolean {
-  return reply.length >= 12 && reply.readUInt16BE(0) === id && (reply.readUInt16BE(2) & FLAG_QR) !== 0;
-}
-
-/**
- * One UDP socket for all tries, so a late answer to an earlier try still counts (same ID). The socket is
- * connected: the kernel drops datagrams from other addresses and reports ICMP port-unreachable.
- */
-export function exchangeUdp(
-  message: Buffer,
-  server: ServerAddress,
-  options: { timeoutMs: number; retries: number; signal?: AbortSignal },
-): Promise<Buffer> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
-    const id = message.readUInt16BE(0);
-    let tries = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (error: unknown, reply?: Buffer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.close();
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolvePromise(reply!);
-    };
-    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
-    const send = () => {
-      tries++;
-      socket.send(message, (error) => {
-        if (error) finish(networkError(server, 'udp', error));
-      });
-      timer = setTimeout(() => {
-        if (tries <= options.retries) return send();
-        const each = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
-        finish(timeoutError(server, 'udp', `after ${tries} tries of ${each} each`));
-      }, options.timeoutMs);
-    };
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (error) => finish(networkError(server, 'udp', error)));
-    socket.on('message', (reply) => {
-      if (answers(reply, id)) finish(undefined, reply);
-    });
-    socket.connect(server.port, server.host, send);
-  });
-}
-
-/** One query over TCP with the 2-byte length prefix (RFC 1035 §4.2.2); replies with another ID are skipped. */
-export function exchangeTcp(
-  message: Buffer,
-  server: ServerAddress,
-  options: { timeoutMs: number; signal?: AbortSignal },
-): Promise<Buffer> {
-  return new Promise((resolvePromise, reject) => {
-    const id = message.readUInt16BE(0);
-    const socket = connect({ host: server.host, port: server.port });
-    let received = Buffer.alloc(0);
-    let done = false;
-    const finish = (error: unknown, reply?: Buffer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolvePromise(reply!);
-    };
-    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
-    // A wall-clock limit, not socket idle time: a server trickling bytes must not hold us forever.
-    const timer = setTimeout(() => {
-      const seconds = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
-      finish(timeoutError(server, 'tcp', `in ${seconds}`));
-    }, options.timeoutMs);
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (error) => finish(networkError(server, 'tcp', error)));
-    socket.on('connect', () => {
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(message.length);
-      socket.write(Buffer.concat([length, message]));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      while (received.length >= 2 && received.length >= received.readUInt16BE(0) + 2) {
-        const size = received.readUInt16BE(0);
-        const reply = received.subarray(2, size + 2);
-        received = received.subarray(size + 2);
-        if (answers(reply, id)) return finish(undefined, reply);
-      }
-    });
-    socket.on('end', () =>
-      finish(
-        new DcosError(`${label(server)} closed the TCP connection without answering`, {
-          code: 'dns_no_answer',
-        }),
-      ),
-    );
-  });
-}
-
 function decodeReply(reply: Buffer, server: ServerAddress): DecodedPacket {
   try {
     if (!countsFit(reply)) throw new Error('section counts larger than the message');
     return dnsPacket.decode(reply);
   } catch (error) {
-    throw new DcosError(`${label(server)} sent a malformed reply: ${(error as Error).message}`, {
+    throw new DcosError(`${serverLabel(server)} sent a malformed reply: ${(error as Error).message}`, {
       code: 'dns_malformed',
     });
   }

@@ -7,9 +7,9 @@ import { UsageError } from '../errors.js';
 import { IP_SOURCES } from './config.js';
 import { taskHash } from './hash.js';
 import { domainFrag, labelFunction, rfc1123, type LabelFunction } from './labels.js';
-import { agentTail, generateRecords, ipsFromSource, taskIps } from './records.js';
+import { agentTail, generateRecords, hostIps, ipsFromSource, taskIps } from './records.js';
 import { normaliseName, route } from './resolver.js';
-import { canonicalIp, mesosState, type MesosState, type MesosTask } from './state.js';
+import { mesosState, type MesosState, type MesosTask } from './state.js';
 import type { DnsConfig, IpSource, RecordEvent, RecordRule, RecordType } from './types.js';
 
 export interface ExplainOptions {
@@ -319,18 +319,6 @@ function matchTasks(
   return matches;
 }
 
-/** Mesos-DNS's host resolution of an agent pid: an IP as is, else the first looked-up IPv4 and IPv6. */
-function hostIps(host: string, hosts: ReadonlyMap<string, string[]> | undefined): string[] {
-  const ip = canonicalIp(host);
-  if (ip !== undefined) return [ip];
-  const found = (hosts?.get(host) ?? hosts?.get(host.toLowerCase()) ?? [])
-    .map((value) => canonicalIp(value))
-    .filter((value): value is string => value !== undefined);
-  const v4 = found.find((address) => !address.includes(':'));
-  const v6 = found.find((address) => address.includes(':'));
-  return [v4, v6].filter((address): address is string => address !== undefined);
-}
-
 interface AgentInfo {
   hostname: string;
   ips: string[];
@@ -340,7 +328,7 @@ function agentIndex(state: MesosState, hosts: ExplainOptions['hosts']): Map<stri
   const agents = new Map<string, AgentInfo>();
   for (const agent of state.agents) {
     if (!agents.has(agent.id))
-      agents.set(agent.id, { hostname: agent.hostname, ips: hostIps(agent.pid.host, hosts) });
+      agents.set(agent.id, { hostname: agent.hostname, ips: hostIps(agent.pid.host, hosts) ?? [] });
   }
   return agents;
 }

@@ -68,7 +68,10 @@ function ipType(ip: string): 'A' | 'AAAA' {
 }
 
 /** A host of a pid, hostname or master: an IP as is, else the looked-up addresses (first IPv4 and IPv6). */
-function hostIps(host: string, hosts: ReadonlyMap<string, string[]> | undefined): string[] | undefined {
+export function hostIps(
+  host: string,
+  hosts: ReadonlyMap<string, string[]> | undefined,
+): string[] | undefined {
   const ip = canonicalIp(host);
   if (ip !== undefined) return [ip];
   const found = hosts?.get(host) ?? hosts?.get(host.toLowerCase());

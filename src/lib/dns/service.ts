@@ -34,9 +34,43 @@ export interface RunningDnsService {
   done: Promise<void>;
 }
 
-interface Generation {
-  state: unknown;
-  events: RecordEvent[];
+/** Where `dns serve` reads the state on every refresh: a file (stdin once), the masters, else the cluster. */
+export interface StateSources {
+  config: DnsConfig;
+  statePath?: string | undefined;
+  stdin?: NodeJS.ReadableStream;
+  /** The attached cluster's live state; used when there is neither a state file nor a master. */
+  live: () => Promise<unknown>;
+}
+
+export function stateLoader(sources: StateSources): (signal: AbortSignal) => Promise<LoadedState> {
+  const { config, statePath } = sources;
+  let stdinState: Promise<unknown> | undefined;
+  const read = async (signal: AbortSignal): Promise<unknown> => {
+    const live = await import('./live.js');
+    if (statePath === '-')
+      return (stdinState ??= live.readStateFile('-', { stdin: sources.stdin ?? process.stdin }));
+    if (statePath) return live.readStateFile(statePath);
+    if (config.Masters.length === 0) return sources.live();
+    const { pollMasters } = await import('./refresh.js');
+    const { Principal, Secret } = config.MesosCredentials;
+    return pollMasters(config.Masters, {
+      https: config.MesosHTTPSOn,
+      timeoutMs: config.StateTimeoutSeconds * 1000,
+      signal,
+      ...(config.MesosAuthentication === 'basic'
+        ? { headers: { authorization: `Basic ${Buffer.from(`${Principal}:${Secret}`).toString('base64')}` } }
+        : {}),
+    });
+  };
+  return async (signal) => {
+    const [{ mesosState }, { resolveStateHostnames }] = await Promise.all([
+      import('./state.js'),
+      import('./live.js'),
+    ]);
+    const state = mesosState(await read(signal));
+    return { state, hosts: await resolveStateHostnames(state, config.Masters) };
+  };
 }
 
 export async function startDnsService(
@@ -44,8 +78,10 @@ export async function startDnsService(
   signal: AbortSignal,
 ): Promise<RunningDnsService> {
   const { config } = options;
-  const generations = new WeakMap<object, Generation>();
-  let lastGeneration: Generation | undefined;
+  // The state behind each record set, so /v1/enumerate can replay its generation when asked (collecting
+  // every record's origin on each refresh would double the memory of a large zone for a rarely used page).
+  const generations = new WeakMap<object, LoadedState>();
+  let lastGeneration: LoadedState | undefined;
   const store = new RecordStore({
     intervalMs: Math.max(config.RefreshSeconds, 1) * 1000,
     log: options.log,
@@ -53,13 +89,11 @@ export async function startDnsService(
     load: (loadSignal) => options.load(loadSignal),
     build: (loaded) => {
       const { state, hosts } = loaded as LoadedState;
-      const events: RecordEvent[] = [];
       const records = generateRecords(state, config, {
         hosts,
         interfaceAddresses: options.interfaceAddresses,
-        ...(config.EnumerationOn ? { onRecord: (event: RecordEvent) => events.push(event) } : {}),
       });
-      lastGeneration = { state, events };
+      lastGeneration = { state, hosts };
       for (const warning of records.warnings) options.log(`Warning: ${warning}`);
       return records;
     },
@@ -95,7 +129,14 @@ export async function startDnsService(
             axfr: (snapshot: RecordsSnapshot) => toAxfr(snapshot.records, config, snapshot.serial),
             enumerate: (snapshot: RecordsSnapshot) => {
               const generation = generations.get(snapshot);
-              return generation ? toEnumerate(generation.state, generation.events) : { frameworks: [] };
+              if (!generation) return { frameworks: [] };
+              const events: RecordEvent[] = [];
+              generateRecords(generation.state, config, {
+                hosts: generation.hosts,
+                interfaceAddresses: options.interfaceAddresses,
+                onRecord: (event) => events.push(event),
+              });
+              return toEnumerate(generation.state, events);
             },
           },
           config.HTTPListener,
