@@ -44,11 +44,7 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
   protected override interruptGraceMs = 5_000;
 
   async run() {
-    const [
-      { applyDnsOverrides },
-      { startDnsService, stateLoader },
-      { fetchLiveState, localInterfaceAddresses },
-    ] = await Promise.all([
+    const [{ applyDnsOverrides }, { startDnsService }, { localInterfaceAddresses }] = await Promise.all([
       import('../../lib/dns/config.js'),
       import('../../lib/dns/service.js'),
       import('../../lib/dns/live.js'),
@@ -62,14 +58,7 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
       externalOn: this.flags.external,
       ...(this.flags.master ? { masters: this.flags.master.map(stripScheme) } : {}),
     });
-    const load = stateLoader({
-      config,
-      statePath: this.flags.state,
-      live: async () => {
-        const { serviceUrl } = await import('../../lib/config/services.js');
-        return fetchLiveState(await this.http(), serviceUrl((await this.cluster()).settings, 'mesos'));
-      },
-    });
+    const load = await this.stateLoader(config);
     // SIGTERM is a normal stop (exit 0); Ctrl-C goes through the base class (exit 130).
     const stop = new AbortController();
     const onTerm = () => stop.abort();

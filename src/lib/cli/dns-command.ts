@@ -1,5 +1,6 @@
 import { Flags, type Command } from '@oclif/core';
 
+import type { LoadedState } from '../dns/service.js';
 import type { DnsConfig, RecordSet } from '../dns/types.js';
 import { DcosCommand } from './base-command.js';
 
@@ -67,25 +68,32 @@ export abstract class DnsCommand<T extends typeof Command> extends DcosCommand<T
     return this.configPromise;
   }
 
-  /** The Mesos state (from --state, else the attached cluster) and the addresses of its host names. */
+  /**
+   * The Mesos state and the addresses of its host names: from --state (a file, or stdin), else the config's
+   * masters (polled like Mesos-DNS), else the attached cluster.
+   */
   protected async dnsState(): Promise<{ state: unknown; hosts: Map<string, string[]> }> {
     this.statePromise ??= (async () => {
-      const live = await import('../dns/live.js');
-      const { mesosState } = await import('../dns/state.js');
-      const flags = this.dnsFlagValues;
-      let raw: unknown;
-      if (flags.state) raw = await live.readStateFile(flags.state, { stdin: process.stdin });
-      else {
-        const { serviceUrl } = await import('../config/services.js');
-        const cluster = await this.cluster();
-        raw = await live.fetchLiveState(await this.http(), serviceUrl(cluster.settings, 'mesos'));
-      }
-      const state = mesosState(raw);
-      const config = await this.dnsConfig();
-      const hosts = await live.resolveStateHostnames(state, config.Masters);
-      return { state, hosts };
+      const load = await this.stateLoader(await this.dnsConfig());
+      return load(this.abortController.signal);
     })();
     return this.statePromise;
+  }
+
+  /** Reads the state afresh on every call (for `dns serve`, once per refresh). */
+  protected async stateLoader(config: DnsConfig): Promise<(signal: AbortSignal) => Promise<LoadedState>> {
+    const [{ stateLoader }, { fetchLiveState }] = await Promise.all([
+      import('../dns/service.js'),
+      import('../dns/live.js'),
+    ]);
+    return stateLoader({
+      config,
+      statePath: this.dnsFlagValues.state,
+      live: async () => {
+        const { serviceUrl } = await import('../config/services.js');
+        return fetchLiveState(await this.http(), serviceUrl((await this.cluster()).settings, 'mesos'));
+      },
+    });
   }
 
   /** The records of the state; entities skipped on the way are reported as warnings on stderr. */
