@@ -14,6 +14,18 @@ export interface HaproxyOptions {
   reservedPorts?: number[];
   /** Certificates for the HTTPS frontend (`--ssl-certs`, marathon-lb's default /etc/ssl/cert.pem). */
   sslCerts?: string[];
+  /** Adds `stats socket <path> expose-fd listeners level admin` to `global` (master-worker reloads need it). */
+  statsSocket?: string;
+  /** Port of the HTTP vhost frontend `marathon_http_in` (default 80). */
+  httpPort?: number;
+  /** Port of the HTTPS (SNI) frontend `marathon_https_in` (default 443); only emitted with certificates. */
+  httpsPort?: number;
+  /** Port of the stats listener (default 9090). */
+  statsPort?: number;
+  /** Address the shared frontends and service ports without `_BIND_ADDR` bind to (default `*`). */
+  bindAddress?: string;
+  /** `maxconn` in `global` (default 50000, as marathon-lb; needs an FD limit of about 100k). */
+  maxconn?: number;
 }
 
 export interface DroppedApp {
@@ -34,6 +46,8 @@ export interface HaproxyReport {
   dropped: DroppedApp[];
   conflicts: PortConflict[];
   warnings: string[];
+  /** Apps left out on purpose (other group, no service ports, no live tasks), with why. */
+  skipped?: DroppedApp[];
 }
 
 export interface HaproxyConfig {
@@ -45,10 +59,14 @@ export interface HaproxyConfig {
 }
 
 export interface ValidationProblem {
+  /** `alert` (HAProxy refuses the config) or `warning` (it accepts it). */
+  severity?: 'alert' | 'warning';
   line?: number;
   message: string;
   /** The app whose part of the config the line belongs to, when known. */
   appId?: string;
+  /** The section the line is in, e.g. `backend web_10000`. */
+  section?: string;
 }
 
 export interface ValidationResult {

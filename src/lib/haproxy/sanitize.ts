@@ -1,0 +1,230 @@
+/**
+ * What may reach haproxy.cfg from an app. HAProxy has no escaping worth relying on: a newline starts a new
+ * directive, `#` starts a comment, an unbalanced quote breaks the parser for the whole file, a space splits a
+ * word into two arguments. So every value is checked against the narrow shape its place in the config needs,
+ * and anything else drops the app (with the reason) rather than being "cleaned" into something unintended.
+ */
+
+/** A value that cannot go into the config; the message names what is wrong, never echoes raw control bytes. */
+export class UnsafeValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeValueError';
+  }
+}
+
+/** Shows a value in a message: JSON-escaped (newlines as \n) and cut to a readable length. */
+export function printable(value: string, max = 60): string {
+  const shown = JSON.stringify(value.length > max ? `${value.slice(0, max)}...` : value);
+  return shown;
+}
+
+/** Why `value` is not printable ASCII text, or undefined when it is. */
+function controlProblem(value: string, allowNewlines = false): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 10 && allowNewlines) continue;
+    if (c === 9 && allowNewlines) continue;
+    if (c === 10 || c === 13) return 'contains a line break';
+    if (c < 32 || c === 127) return `contains the control character U+${c.toString(16).padStart(4, '0')}`;
+    if (c > 126) return 'contains a non-ASCII character';
+  }
+  return undefined;
+}
+
+/** Does every quote in the line close (HAProxy's rules: `\` escapes outside single quotes)? */
+export function quotesBalanced(line: string): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+    } else if (c === '\\') {
+      i++;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#') {
+      return true;
+    }
+  }
+  return quote === undefined;
+}
+
+function check(value: string, what: string, pattern: RegExp, shape: string): string {
+  const problem = controlProblem(value);
+  if (problem) throw new UnsafeValueError(`${what} ${problem}`);
+  if (value.includes('#')) throw new UnsafeValueError(`${what} contains '#', which would start a comment`);
+  if (/["'\\]/.test(value)) throw new UnsafeValueError(`${what} contains a quote or backslash`);
+  if (!pattern.test(value)) throw new UnsafeValueError(`${what} must be ${shape}, not ${printable(value)}`);
+  return value;
+}
+
+const APP_ID = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/;
+const PATH_WORD = /^[A-Za-z0-9._~/%!$&()*+,;=:@-]+$/;
+
+/** Marathon's app id, absolute; Marathon itself allows only [a-z0-9.-] segments, this a little more. */
+export function appIdValue(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw new UnsafeValueError('app has no id');
+  check(id, 'app id', APP_ID, 'slash-separated words of letters, digits, ".", "-" and "_"');
+  return id.startsWith('/') ? id : `/${id}`;
+}
+
+/** `HAPROXY_{n}_VHOST`: comma-separated host names, lower-cased, duplicates removed, order kept. */
+export function vhostsValue(value: string, what: string): string[] {
+  const hosts: string[] = [];
+  for (const part of value.split(',')) {
+    const host = part.trim().toLowerCase();
+    if (host === '') continue;
+    check(host, what, HOSTNAME, 'comma-separated host names');
+    if (host.length > 253) throw new UnsafeValueError(`${what} has a host name longer than 253 characters`);
+    if (!hosts.includes(host)) hosts.push(host);
+  }
+  if (hosts.length === 0) throw new UnsafeValueError(`${what} names no host`);
+  return hosts;
+}
+
+/** `HAPROXY_{n}_PATH`: the words after `path_beg` (so `-i /a /b` works), single spaces between them. */
+export function pathValue(value: string, what: string): string {
+  const words = value.trim().split(/ +/);
+  for (const word of words) check(word, what, PATH_WORD, 'path prefixes and path_beg flags like -i');
+  if (words.length === 0 || words[0] === '') throw new UnsafeValueError(`${what} is empty`);
+  return words.join(' ');
+}
+
+export function modeValue(value: string, what: string): 'http' | 'tcp' {
+  const mode = value.trim().toLowerCase();
+  if (mode !== 'http' && mode !== 'tcp') {
+    controlProblemOrThrow(value, what);
+    throw new UnsafeValueError(`${what} must be http or tcp, not ${printable(value)}`);
+  }
+  return mode;
+}
+
+function controlProblemOrThrow(value: string, what: string): void {
+  const problem = controlProblem(value);
+  if (problem) throw new UnsafeValueError(`${what} ${problem}`);
+}
+
+export function portValue(value: string, what: string): number {
+  check(value.trim(), what, /^\d{1,5}$/, 'a port number');
+  const port = Number(value.trim());
+  if (port < 1 || port > 65535) throw new UnsafeValueError(`${what} must be a port from 1 to 65535`);
+  return port;
+}
+
+export function integerValue(value: string, what: string): number {
+  check(value.trim(), what, /^-?\d{1,9}$/, 'an integer');
+  return Number(value.trim());
+}
+
+/** marathon-lb's booleans: true/t/yes/y; here false/f/no/n/0/1 too, anything else is a mistake worth reporting. */
+export function booleanValue(value: string, what: string): boolean {
+  const word = value.trim().toLowerCase();
+  if (['true', 't', 'yes', 'y', '1'].includes(word)) return true;
+  if (['false', 'f', 'no', 'n', '0', ''].includes(word)) return false;
+  controlProblemOrThrow(value, what);
+  throw new UnsafeValueError(`${what} must be true or false, not ${printable(value)}`);
+}
+
+/** `_BIND_ADDR`: one address token (`*`, an IPv4/IPv6 address, a host name, `unix@...`-style prefixes). */
+export function bindAddrValue(value: string, what: string): string {
+  return check(value.trim(), what, /^[A-Za-z0-9.:*_@/[\]-]+$/, 'one address such as 127.0.0.1 or *');
+}
+
+/** `_SSL_CERT`: one file path (HAProxy would split a path with spaces into two arguments). */
+export function certPathValue(value: string, what: string): string {
+  return check(value.trim(), what, /^[A-Za-z0-9._/@:+=,~-]+$/, 'one certificate path without spaces');
+}
+
+/** `_BALANCE`: an algorithm and its arguments, e.g. `leastconn`, `url_param userid`, `hdr(host)`. */
+export function balanceValue(value: string, what: string): string {
+  return check(
+    value.trim(),
+    what,
+    /^[a-z][a-z0-9_-]*(\([A-Za-z0-9_.-]*\))?( [A-Za-z0-9_.,=()-]+)*$/,
+    'a balance algorithm such as roundrobin or leastconn',
+  );
+}
+
+/** `_BIND_OPTIONS`: free words for the bind line, on one line, no comment, quotes balanced. */
+export function bindOptionsValue(value: string, what: string): string {
+  const trimmed = value.trim();
+  controlProblemOrThrow(trimmed, what);
+  if (trimmed.includes('#')) throw new UnsafeValueError(`${what} contains '#', which would start a comment`);
+  if (!quotesBalanced(trimmed)) throw new UnsafeValueError(`${what} has an unbalanced quote`);
+  if (/[{}]/.test(trimmed)) throw new UnsafeValueError(`${what} contains a brace`);
+  return trimmed;
+}
+
+/** `HAPROXY_GROUP`, `HAPROXY_{n}_GROUP`: comma-separated group names. */
+export function groupsValue(value: string, what: string): string[] {
+  const groups = value
+    .split(',')
+    .map((group) => group.trim())
+    .filter((group) => group !== '');
+  for (const group of groups) check(group, what, /^[A-Za-z0-9_.*-]+$/, 'comma-separated group names');
+  return groups;
+}
+
+/** A Marathon health check's `path`: one word starting with `/`. */
+export function healthPathValue(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new UnsafeValueError(`${what} must be a string`);
+  return check(value, what, /^\/[A-Za-z0-9._~/%!$&()*+,;=:@?-]*$/, 'a URL path starting with /');
+}
+
+/** Task host or IP address as Marathon reports it. */
+export function taskHostValue(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._:-]+$/.test(value)) return undefined;
+  return value;
+}
+
+const SECTION_KEYWORDS = new Set([
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'userlist',
+  'peers',
+  'resolvers',
+  'mailers',
+  'program',
+  'http-errors',
+  'ring',
+  'cache',
+  'fcgi-app',
+  'log-forward',
+  'crt-store',
+  'traces',
+]);
+
+/**
+ * Text an app's label template rendered: it stays inside the app's own section. Control characters and
+ * unbalanced quotes are refused; a section keyword may only open the section the template itself opens
+ * (`frontend <backend>` for FRONTEND_HEAD, `backend <backend>` for BACKEND_HEAD), so a label cannot start a
+ * `global` or a frontend on another port.
+ */
+export function checkLabelTemplateOutput(
+  text: string,
+  what: string,
+  opens: { keyword: 'frontend' | 'backend'; name: string } | undefined,
+): void {
+  const problem = controlProblem(text, true);
+  if (problem) throw new UnsafeValueError(`${what} ${problem}`);
+  let opened = 0;
+  for (const line of text.split('\n')) {
+    if (!quotesBalanced(line)) throw new UnsafeValueError(`${what} has an unbalanced quote`);
+    const words = line.trim().split(/\s+/);
+    if (!SECTION_KEYWORDS.has(words[0]!)) continue;
+    if (!opens || words[0] !== opens.keyword || words[1] !== opens.name || words.length !== 2 || opened > 0) {
+      throw new UnsafeValueError(`${what} opens a '${words[0]}' section, which an app label may not do`);
+    }
+    opened++;
+  }
+  if (opens && opened === 0) {
+    throw new UnsafeValueError(`${what} must open the section '${opens.keyword} ${opens.name}'`);
+  }
+}

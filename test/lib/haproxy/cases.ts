@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { HaproxyOptions } from '../../../src/lib/haproxy/types.js';
+import { CERTS, HAPROXY_FIXTURES } from '../../helpers/haproxy.js';
+import { ROOT } from '../../helpers/cli.js';
+
+/** One golden config: the apps document it is generated from and the options. */
+export interface GoldenCase {
+  name: string;
+  apps: string;
+  options: HaproxyOptions;
+}
+
+export const GOLDEN_CASES: GoldenCase[] = [
+  { name: 'service-port', apps: 'apps/service-port.json', options: {} },
+  { name: 'vhost', apps: 'apps/vhost.json', options: { sslCerts: CERTS } },
+  { name: 'sticky', apps: 'apps/sticky.json', options: { sslCerts: CERTS } },
+  { name: 'redirect', apps: 'apps/redirect.json', options: { sslCerts: CERTS } },
+  { name: 'ssl', apps: 'apps/ssl.json', options: { sslCerts: CERTS } },
+  { name: 'path', apps: 'apps/path.json', options: { sslCerts: CERTS } },
+  { name: 'tcp', apps: 'apps/tcp.json', options: {} },
+  { name: 'groups', apps: 'apps/groups.json', options: { groups: ['internal'] } },
+  { name: 'unhealthy', apps: 'apps/unhealthy.json', options: { healthCheck: true } },
+  { name: 'marathon15', apps: 'marathon15_apps.json', options: { sslCerts: CERTS, healthCheck: true } },
+];
+
+export function fixturePath(name: string): string {
+  return join(ROOT, HAPROXY_FIXTURES, name);
+}
+
+export function readApps(name: string): { apps: Array<Record<string, unknown>> } {
+  return JSON.parse(readFileSync(fixturePath(name), 'utf8')) as { apps: Array<Record<string, unknown>> };
+}
+
+export function goldenPath(name: string): string {
+  return fixturePath(join('golden', `${name}.cfg`));
+}
