@@ -282,4 +282,16 @@ describe('dcos haproxy run against dcos local', () => {
     await until('haproxy workers to be gone', () => workers.every((pid) => !processAlive(pid)), 5_000);
     await expect(request(servicePort, 2_000)).rejects.toThrow(/ECONNREFUSED/);
   }, 120_000);
+
+  it('config and check read the attached cluster when there is no --apps', async () => {
+    const [httpPort, statsPort] = [await freePort(), await freePort()];
+    const ports = ['--http-port', String(httpPort), '--stats-port', String(statsPort), '--maxconn', '2000'];
+    const report = await runCli(['haproxy', 'config', ...ports, '--json'], { env, timeoutMs: 30_000 });
+    expect(report.code, printed(report)).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ included: ['/lb/echo'], dropped: [] });
+    const text = await runCli(['haproxy', 'config', ...ports], { env, timeoutMs: 30_000 });
+    expect(text.stdout).toMatch(/^backend lb_echo_\d+$/m);
+    const check = await runCli(['haproxy', 'check', ...ports], { env, timeoutMs: 30_000 });
+    expect(check.code, printed(check)).toBe(0);
+  }, 60_000);
 });

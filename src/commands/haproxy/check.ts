@@ -1,6 +1,11 @@
 import { Args } from '@oclif/core';
 
-import { haproxyBinFlag, haproxyOptionsFromFlags, haproxySourceFlags } from '../../lib/cli/haproxy-flags.js';
+import {
+  haproxyBinFlag,
+  haproxyFrontendFlags,
+  haproxyOptionsFromFlags,
+  haproxySourceFlags,
+} from '../../lib/cli/haproxy-flags.js';
 import { MarathonCommand } from '../../lib/cli/marathon-command.js';
 import { DcosError, UsageError } from '../../lib/errors.js';
 
@@ -16,7 +21,7 @@ export default class HaproxyCheck extends MarathonCommand<typeof HaproxyCheck> {
   static override args = {
     file: Args.string({ description: 'haproxy.cfg to check (default: generate one from the apps)' }),
   };
-  static override flags = { ...haproxySourceFlags, ...haproxyBinFlag };
+  static override flags = { ...haproxySourceFlags, ...haproxyFrontendFlags, ...haproxyBinFlag };
 
   async run() {
     const { file } = this.args;

@@ -1,6 +1,10 @@
 import { Flags } from '@oclif/core';
 
-import { haproxyOptionsFromFlags, haproxySourceFlags } from '../../lib/cli/haproxy-flags.js';
+import {
+  haproxyFrontendFlags,
+  haproxyOptionsFromFlags,
+  haproxySourceFlags,
+} from '../../lib/cli/haproxy-flags.js';
 import { MarathonCommand } from '../../lib/cli/marathon-command.js';
 
 export default class HaproxyConfig extends MarathonCommand<typeof HaproxyConfig> {
@@ -16,6 +20,7 @@ export default class HaproxyConfig extends MarathonCommand<typeof HaproxyConfig>
   ];
   static override flags = {
     ...haproxySourceFlags,
+    ...haproxyFrontendFlags,
     output: Flags.string({
       char: 'o',
       description: 'write the config to this file (atomically) instead of stdout',

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import { Flags } from '@oclif/core';
 
 import type { HaproxyOptions } from '../haproxy/types.js';
@@ -22,6 +24,21 @@ export const haproxySourceFlags = {
   }),
 };
 
+const port = (description: string) => Flags.integer({ description, min: 1, max: 65535 });
+
+/** Where the generated frontends listen (high ports let tests and laptops run HAProxy unprivileged). */
+export const haproxyFrontendFlags = {
+  'http-port': port('port of the HTTP (virtual host) frontend (default 80)'),
+  'https-port': port('port of the HTTPS frontend (default 443; only with certificates)'),
+  'stats-port': port('port of the stats page (default 9090)'),
+  'bind-address': Flags.string({ description: 'address the frontends bind to (default: all)' }),
+  maxconn: Flags.integer({
+    description: "HAProxy's global maxconn (default 50000, which needs an open-files limit of about 100k)",
+    min: 1,
+  }),
+  'stats-socket': Flags.string({ description: 'add an admin stats socket at this path (runtime API)' }),
+};
+
 export const haproxyBinFlag = {
   'haproxy-bin': Flags.string({ description: 'the haproxy executable (default: haproxy on PATH)' }),
 };
@@ -32,6 +49,12 @@ export interface HaproxySourceFlagValues {
   'health-check'?: boolean;
   templates?: string;
   'ssl-certs'?: string[];
+  'http-port'?: number;
+  'https-port'?: number;
+  'stats-port'?: number;
+  'bind-address'?: string;
+  maxconn?: number;
+  'stats-socket'?: string;
 }
 
 /** The generator options the shared flags select. */
@@ -45,5 +68,11 @@ export function haproxyOptionsFromFlags(flags: HaproxySourceFlagValues): Haproxy
     groups: list(flags.group),
     healthCheck: flags['health-check'] ?? false,
     sslCerts: list(flags['ssl-certs']),
+    ...(flags['http-port'] ? { httpPort: flags['http-port'] } : {}),
+    ...(flags['https-port'] ? { httpsPort: flags['https-port'] } : {}),
+    ...(flags['stats-port'] ? { statsPort: flags['stats-port'] } : {}),
+    ...(flags['bind-address'] ? { bindAddress: flags['bind-address'] } : {}),
+    ...(flags.maxconn ? { maxconn: flags.maxconn } : {}),
+    ...(flags['stats-socket'] ? { statsSocket: resolve(flags['stats-socket']) } : {}),
   };
 }

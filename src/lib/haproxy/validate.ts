@@ -4,6 +4,7 @@
  * a line, the app.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,12 @@ function runHaproxy(
 ): Promise<{ ok: boolean; output: string }> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
+    // A missing working directory fails the spawn with ENOENT too; it is not a missing haproxy.
+    if (options.cwd !== undefined && !existsSync(options.cwd)) {
+      return reject(
+        new DcosError(`cannot check the config in ${options.cwd}: no such directory`, { code: 'not_found' }),
+      );
+    }
     execFile(
       bin,
       ['-c', '-f', file],
