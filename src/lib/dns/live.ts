@@ -11,8 +11,12 @@ import { canonicalIp, mesosState } from './state.js';
 export const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 /** The attached cluster's Mesos state (`<mesos url>/master/state`; Mesos 1.8 dropped `state.json`). */
-export async function fetchLiveState(http: HttpClient, mesosUrl: string): Promise<unknown> {
-  return http.get<unknown>(`${mesosUrl.replace(/\/+$/, '')}/master/state`);
+export async function fetchLiveState(
+  http: HttpClient,
+  mesosUrl: string,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return http.get<unknown>(`${mesosUrl.replace(/\/+$/, '')}/master/state`, signal ? { signal } : {});
 }
 
 /** A saved `/master/state` from a file, or stdin for `-`; not-JSON and oversized input are usage errors. */

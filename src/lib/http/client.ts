@@ -149,11 +149,14 @@ export class HttpClient {
     }
   }
 
-  /** Opens a long-lived response (SSE, log follow): connect and header timeouts apply, the body has none. */
+  /**
+   * Opens a long-lived response (SSE, log follow): connect and header timeouts apply, the body has none.
+   * `acceptStatus` lets a caller take e.g. a redirect itself (the body is then the caller's to destroy).
+   */
   async stream(path: string, options: RequestOptions = {}): Promise<StreamResponse> {
     const url = this.url(path, options.query);
     const response = await this.send('GET', url, options, true);
-    if (!isSuccess(response.statusCode)) {
+    if (!(options.acceptStatus?.(response.statusCode) ?? isSuccess(response.statusCode))) {
       const text = await this.readText(response, url, 'GET', options);
       throw new HttpError({
         status: response.statusCode,

@@ -38,6 +38,16 @@ try {
   log(
     `listening on ${cluster.url} (${info.agents} agents, ${cluster.orphansKilled} orphaned tasks cleaned up)`,
   );
+  // What a master/Marathon log would show, so `dcos node log` (served from this file) has something to follow.
+  cluster.engine.events.listen((event) => {
+    if (event.eventType === 'status_update_event') {
+      log(`task ${String(event.taskId)} is ${String(event.taskStatus)} on agent ${String(event.slaveId)}`);
+    } else if (event.eventType === 'deployment_success' || event.eventType === 'deployment_failed') {
+      log(
+        `deployment ${String(event.id)} ${event.eventType === 'deployment_success' ? 'succeeded' : 'failed'}`,
+      );
+    }
+  });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
+import { LOG_FILE } from './control.js';
 import { Engine } from './engine.js';
+import { systemV1 } from './logs.js';
 import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
 import { Router, sendJson, type RouteContext } from './router.js';
@@ -69,6 +72,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     .mount('/slave', mesos.agent)
     .mount('/dcos-metadata', metadata(engine))
     .mount('/metadata', metadata(engine))
+    // The daemon's stdout is its log file (see control.ts), served as every master and agent unit's log.
+    .mount(
+      '/system/v1',
+      systemV1({
+        logFile: join(options.dir, LOG_FILE),
+        agentIds: () => engine.agents.map((agent) => agent.id),
+        hostname: host,
+      }),
+    )
     // DC/OS answers 200 here when authentication is off, which `dcos cluster setup` checks.
     .mount('/pkgpanda', (context) => sendJson(context.response, 200, {}));
   const server = createServer((request, response) => void router.handle(request, response));
