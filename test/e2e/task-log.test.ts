@@ -131,6 +131,18 @@ describe('dcos task log against dcos local', () => {
     expect(numbers).toEqual([numbers[0], numbers[0]! + 1, numbers[0]! + 2]);
   });
 
+  it('dcos task log shell --lines 3 prints exactly three Hello Marathon lines', async () => {
+    // The shell app says it every 5 s: wait until there are more than three lines to choose from.
+    await until(
+      'the shell app to print 4 lines',
+      async () => (await stdoutLines('shell')).length >= 4,
+      25_000,
+    );
+    const result = await dcos(['task', 'log', 'shell', '--lines', '3']);
+    expect(result.code, printed(result)).toBe(0);
+    expect(result.stdout).toBe('Hello Marathon\n'.repeat(3));
+  }, 30_000);
+
   it('a task that does not exist is an error naming the closest tasks', async () => {
     const result = await dcos(['task', 'log', 'shel1']);
     expect(result.code).toBe(1);
