@@ -5,8 +5,10 @@ import { MesosCommand } from '../../lib/cli/mesos-command.js';
 export default class NodeLog extends MesosCommand<typeof NodeLog> {
   static override summary = 'Print or follow the log of the leading master or of an agent';
   static override description =
-    'Reads the DC/OS logging API v2 (dcos-log). --component picks a systemd unit (e.g. dcos-marathon); ' +
-    "without it the node's whole journal is shown.";
+    'Reads the DC/OS logging API v2 (dcos-log) when the cluster has it: --component picks a systemd unit ' +
+    "(e.g. dcos-marathon); without it the node's whole journal is shown. Otherwise (plain Mesos) reads the " +
+    "Mesos master's or agent's own log through the Mesos files API (needs Mesos started with --log_dir; " +
+    '--component, --filter and -o json then do not apply). --verbose says which.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --leader --lines 20',
     '<%= config.bin %> <%= command.id %> --mesos-id <agent-id> --follow',
@@ -31,27 +33,45 @@ export default class NodeLog extends MesosCommand<typeof NodeLog> {
   };
 
   async run() {
-    const [{ clusterUrl }, nodeLog] = await Promise.all([
-      import('../../lib/config/services.js'),
+    const [nodeLog, { isClosedPipe, writableSink }] = await Promise.all([
       import('../../lib/mesos/node-log.js'),
+      import('../../lib/logs/task-log.js'),
     ]);
     const target = nodeLog.nodeTarget({ leader: this.flags.leader, mesosId: this.flags['mesos-id'] });
     const filters = nodeLog.parseFilters(this.flags.filter ?? []);
+    let state: unknown;
     if ('agentId' in target) {
       const { agentIds } = await import('../../lib/mesos/cluster.js');
-      nodeLog.requireAgent(agentIds(await this.masterState()), target.agentId);
+      state = await this.masterState();
+      nodeLog.requireAgent(agentIds(state), target.agentId);
     }
     const { settings } = await this.cluster();
-    const url = `${clusterUrl(settings).replace(/\/+$/, '')}${nodeLog.componentLogPath(target, this.flags.component)}`;
-    if (this.verbose) process.stderr.write(`node log: DC/OS logging API v2 at ${url}\n`);
-    await nodeLog.readNodeLog(await this.http(), url, {
-      lines: this.flags.lines,
-      follow: this.flags.follow,
-      filters,
-      format: this.flags.output as 'short' | 'cat' | 'json',
-      signal: this.abortController.signal,
-      onLine: (line) => process.stdout.write(`${line}\n`),
-    });
+    try {
+      await nodeLog.nodeLog(
+        {
+          target,
+          lines: this.flags.lines,
+          follow: this.flags.follow,
+          ...(this.flags.component === undefined ? {} : { component: this.flags.component }),
+          filters,
+          format: this.flags.output as 'short' | 'cat' | 'json',
+        },
+        {
+          http: await this.http(),
+          settings,
+          state,
+          signal: this.abortController.signal,
+          onLine: (line) => process.stdout.write(`${line}\n`),
+          out: writableSink(process.stdout),
+          note: (line) => process.stderr.write(`${line}\n`),
+          ...(this.verbose ? { verbose: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+        },
+      );
+    } catch (error) {
+      // The reader went away (`dcos node log --leader | head`): nothing left to do.
+      if (!isClosedPipe(error)) throw error;
+      return;
+    }
     if (this.flags.follow) process.stderr.write('The log stream ended.\n');
   }
 }

@@ -1,15 +1,23 @@
 /**
  * `dcos node log` over the DC/OS logging API v2 (dcos-log): component logs of the leading master or of one
  * agent, the last N entries as newline-delimited JSON, or followed as server-sent events. Entries are parsed
- * as they arrive, so memory stays flat however long the log is.
+ * as they arrive, so memory stays flat however long the log is. A cluster without that API (plain Mesos, or
+ * DC/OS without LOGGING_V2) gets Mesos' own log instead, read through the files API (`/master/log` on the
+ * master, `/slave/log` on the agent) with the same reader as `dcos task log`.
  */
 import { StringDecoder } from 'node:string_decoder';
 
+import { settingString } from '../config/clusters.js';
+import type { Settings } from '../config/keys.js';
+import { clusterUrl, serviceUrl } from '../config/services.js';
 import { DcosError, InterruptedError, UsageError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { HttpError } from '../http/errors.js';
 import { SseParser } from '../http/sse.js';
 import { isRecord } from '../json.js';
-import { closestNames } from './tasks.js';
+import { FilesApiFile, MissingFileError, type LogSink } from '../logs/files-api.js';
+import { chooseBackend, FinalNewline } from '../logs/task-log.js';
+import { agentBaseUrl, closestNames } from './tasks.js';
 
 export type NodeTarget = { leader: true } | { agentId: string };
 export type LogFormat = 'short' | 'cat' | 'json';
@@ -165,4 +173,121 @@ export function requireAgent(agentIds: readonly string[], agentId: string): void
     `agent '${agentId}' not found${closest.length > 0 ? `; closest: ${closest.join(', ')}` : ''}`,
     { code: 'agent_not_found', details: { closest } },
   );
+}
+
+export interface NodeLogRequest {
+  target: NodeTarget;
+  lines: number;
+  follow: boolean;
+  /** A systemd unit: logging API v2 only. */
+  component?: string;
+  /** Checked `KEY:VALUE` filters (parseFilters): logging API v2 only. */
+  filters: readonly string[];
+  format: LogFormat;
+}
+
+export interface NodeLogContext {
+  http: HttpClient;
+  settings: Settings;
+  /** The master state; needed for an agent's address on plain Mesos (`mesos.master_url`). */
+  state?: unknown;
+  signal: AbortSignal;
+  /** Each formatted logging API v2 entry. */
+  onLine: (line: string) => void;
+  /** The raw bytes of a files API log. */
+  out: LogSink;
+  /** One line for the user on stderr (rotation notes). */
+  note: (line: string) => void;
+  /** --verbose: which backend and URL. */
+  verbose?: (line: string) => void;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Files API poll period while following (default 500 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Runs `dcos node log` with the backend the cluster has (probed like `dcos task log`). Following over the
+ * files API runs until the signal aborts (a node's log never ends); the logging API v2 stream may end.
+ */
+export async function nodeLog(request: NodeLogRequest, context: NodeLogContext): Promise<void> {
+  const { http, settings, signal } = context;
+  const backend = await chooseBackend(http, settings, signal);
+  const url = `${clusterUrl(settings).replace(/\/+$/, '')}${componentLogPath(request.target, request.component)}`;
+  const readV2 = () => readNodeLog(http, url, { ...request, signal, onLine: context.onLine });
+  if (backend.kind === 'logging-v2') {
+    context.verbose?.(`node log: DC/OS logging API v2 at ${url}`);
+    await readV2();
+    return;
+  }
+  if (!settingString(settings, 'mesos.master_url')) {
+    // No capability list is not proof of no logging API: some clusters (`dcos local`) serve the component
+    // logs without /capabilities. A 404 there comes before any output, so the files API can still take over.
+    context.verbose?.(`node log: DC/OS logging API v2 at ${url}? (${backend.reason})`);
+    try {
+      await readV2();
+      return;
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 404) throw error;
+      context.verbose?.(`node log: ${url} answered 404; using the Mesos files API`);
+    }
+  }
+  const journald = [
+    request.component !== undefined && '--component',
+    request.filters.length > 0 && '--filter',
+  ]
+    .filter((flag): flag is string => typeof flag === 'string')
+    .join(' and ');
+  if (journald) {
+    throw new UsageError(
+      `${journald} need${journald.includes(' and ') ? '' : 's'} the DC/OS logging API, which this cluster does not have (${backend.reason}); without ${journald.includes(' and ') ? 'them' : 'it'}, Mesos' own log is shown`,
+      { code: 'usage' },
+    );
+  }
+  if (request.format === 'json') {
+    throw new UsageError(
+      `-o json needs the DC/OS logging API, which this cluster does not have (${backend.reason}); the Mesos log is plain text`,
+      { code: 'usage' },
+    );
+  }
+  const file = mesosLogFile(request.target, context);
+  const what = 'leader' in request.target ? 'the leading Mesos master' : `agent ${request.target.agentId}`;
+  context.verbose?.(`node log: Mesos files API at ${file.url} (${backend.reason})`);
+  const sink = new FinalNewline(context.out);
+  try {
+    const position = await file.readLastLines(request.lines, sink);
+    if (!request.follow) return;
+    await file.follow(sink, position, {
+      ended: () => Promise.resolve(false),
+      ...(context.intervalMs ? { intervalMs: context.intervalMs } : {}),
+      onReset: (reason) =>
+        context.note(
+          reason === 'truncated'
+            ? `Note: the log of ${what} shrank (truncated or rotated); printing it from the start.`
+            : `Note: the log of ${what} was replaced (rotated); printing the new file from the start.`,
+        ),
+    });
+  } catch (error) {
+    if (error instanceof MissingFileError) {
+      throw new DcosError(
+        `${what} has no log at ${file.path} (${file.url} answered 404): it was started without --log_dir`,
+        { code: 'log_not_found' },
+      );
+    }
+    throw error;
+  } finally {
+    if (!signal.aborted) await sink.flush();
+  }
+}
+
+/** Mesos' own log as a files API file: `/master/log` on the leading master, `/slave/log` on an agent. */
+export function mesosLogFile(
+  target: NodeTarget,
+  context: Pick<NodeLogContext, 'http' | 'settings' | 'state' | 'signal' | 'sleep'>,
+): FilesApiFile {
+  const options = { signal: context.signal, ...(context.sleep ? { sleep: context.sleep } : {}) };
+  if ('leader' in target) {
+    return new FilesApiFile(context.http, serviceUrl(context.settings, 'mesos'), '/master/log', options);
+  }
+  const agentUrl = agentBaseUrl(context.settings, target.agentId, context.state);
+  return new FilesApiFile(context.http, agentUrl, '/slave/log', options);
 }
