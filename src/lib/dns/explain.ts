@@ -11,6 +11,7 @@ import { agentTail, generateRecords, hostIps, ipsFromSource, taskIps } from './r
 import { normaliseName, route } from './resolver.js';
 import { mesosState, type MesosState, type MesosTask } from './state.js';
 import type { DnsConfig, IpSource, RecordEvent, RecordRule, RecordType } from './types.js';
+import { editDistance } from '../text.js';
 
 export interface ExplainOptions {
   /** Addresses of host names in the state, as for `generateRecords`. */
@@ -510,19 +511,6 @@ function nearestNames(name: string, names: Iterable<string>, labels: Set<string>
     if (best.length > MAX_CANDIDATES) best.pop();
   }
   return best.map((entry) => entry.name);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 const RULES: Record<RecordRule, string> = {

@@ -12,6 +12,7 @@ import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv-draft-04';
 import appSchemaFile from './schema/AppDefinition.json' with { type: 'json' };
 import groupSchemaFile from './schema/Group.json' with { type: 'json' };
 import { APP_RESPONSE_FIELDS } from './types.js';
+import { editDistance } from '../text.js';
 
 export interface SchemaProblem {
   /** JSON pointer to the field, e.g. `/cpus`, `/healthChecks/0/portIndex`; `/` for the document itself. */
@@ -218,21 +219,6 @@ function shown(value: unknown): string {
   if (value !== null && typeof value === 'object') return 'an object';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j]!;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return previous[b.length]!;
 }
 
 function closest(name: string, candidates: string[]): string | undefined {

@@ -5,6 +5,7 @@ import { DcosError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import { isRecord } from '../json.js';
 import { fetchLiveState } from '../dns/live.js';
+import { editDistance } from '../text.js';
 
 /** One Mesos task as the node/task/log commands need it, flattened out of `/master/state`. */
 export interface MesosTaskInfo {
@@ -186,19 +187,4 @@ function text(value: unknown): string | undefined {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j]!;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return previous[b.length]!;
 }
