@@ -54,17 +54,10 @@ export function exchangeUdp(
     const id = message.readUInt16BE(0);
     let tries = 0;
     let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (error: unknown, reply?: Buffer) => {
-      if (done) return;
-      done = true;
+    const finish = settleOnce(resolvePromise, reject, options.signal, () => {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
       socket.close();
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolvePromise(reply!);
-    };
-    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+    });
     const send = () => {
       tries++;
       socket.send(message, (error) => {
@@ -72,12 +65,10 @@ export function exchangeUdp(
       });
       timer = setTimeout(() => {
         if (tries <= options.retries) return send();
-        const each = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
-        finish(timeoutError(server, 'udp', `after ${tries} tries of ${each} each`));
+        finish(timeoutError(server, 'udp', `after ${tries} tries of ${duration(options.timeoutMs)} each`));
       }, options.timeoutMs);
     };
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) return;
     socket.on('error', (error) => finish(networkError(server, 'udp', error)));
     socket.on('message', (reply) => {
       if (answers(reply, id)) finish(undefined, reply);
@@ -96,24 +87,16 @@ export function exchangeTcp(
     const id = message.readUInt16BE(0);
     const socket = connect({ host: server.host, port: server.port });
     let received = Buffer.alloc(0);
-    let done = false;
-    const finish = (error: unknown, reply?: Buffer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolvePromise(reply!);
-    };
-    const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
     // A wall-clock limit, not socket idle time: a server trickling bytes must not hold us forever.
-    const timer = setTimeout(() => {
-      const seconds = options.timeoutMs >= 1000 ? `${options.timeoutMs / 1000} s` : `${options.timeoutMs} ms`;
-      finish(timeoutError(server, 'tcp', `in ${seconds}`));
-    }, options.timeoutMs);
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => finish(timeoutError(server, 'tcp', `in ${duration(options.timeoutMs)}`)),
+      options.timeoutMs,
+    );
+    const finish = settleOnce(resolvePromise, reject, options.signal, () => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
+    if (options.signal?.aborted) return;
     socket.on('error', (error) => finish(networkError(server, 'tcp', error)));
     socket.on('connect', () => {
       const length = Buffer.alloc(2);
@@ -137,4 +120,33 @@ export function exchangeTcp(
       ),
     );
   });
+}
+
+/**
+ * The one way an exchange ends: the first outcome wins, the socket and timer are released, and an abort of
+ * `signal` (already aborted: at once) ends it with the signal's reason.
+ */
+function settleOnce(
+  resolve: (reply: Buffer) => void,
+  reject: (error: Error) => void,
+  signal: AbortSignal | undefined,
+  release: () => void,
+): (error: unknown, reply?: Buffer) => void {
+  let done = false;
+  const finish = (error: unknown, reply?: Buffer) => {
+    if (done) return;
+    done = true;
+    signal?.removeEventListener('abort', onAbort);
+    release();
+    if (error) reject(error instanceof Error ? error : new Error(String(error)));
+    else resolve(reply!);
+  };
+  const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
