@@ -38,58 +38,38 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
 
   async run() {
     const client = await import('../../lib/dns/client.js');
-    const { formatExchange, messageJson, presentName } = await import('../../lib/dns/format.js');
+    const { exchangeReport, forwardReport } = await import('../../lib/dns/format.js');
     const type = client.parseQueryType(this.flags.type);
     const server = this.flags.server === undefined ? undefined : client.parseServer(this.flags.server);
     const query = client.buildQuery(this.args.name, type, { edns: this.flags.edns });
-    const print = (lines: string[]) => {
-      process.stdout.write(`${lines.join('\n')}\n`);
-    };
-
+    let report;
     if (server) {
-      const result = await client.lookup({
+      const { packet, ...exchange } = await client.lookup({
         server,
         query,
         tcp: this.flags.tcp,
         timeoutMs: this.flags.timeout * 1000,
         signal: this.abortController.signal,
       });
-      const { packet, ...exchange } = result;
-      const json = { ...messageJson(packet), ...exchange };
-      await this.render(json, () => print(formatExchange(packet, result)));
-      return json;
+      report = exchangeReport(packet, exchange);
+    } else {
+      const [config, records] = await Promise.all([this.lookupConfig(), this.recordSet()]);
+      const serial = Math.floor(Date.now() / 1000);
+      const local = client.lookupLocal(query, { records, config, serial }, { tcp: this.flags.tcp });
+      const state = this.flags.state;
+      const source = state === undefined ? 'the attached cluster' : state === '-' ? 'stdin' : state;
+      report =
+        local.kind === 'forward'
+          ? forwardReport(query.questions![0]!.name, type, config.Domain, local.resolvers)
+          : exchangeReport(local.packet, {
+              server: `local records of ${source}`,
+              transport: local.transport,
+              size: local.size,
+              retriedOverTcp: local.retriedOverTcp,
+            });
     }
-
-    const [config, records] = await Promise.all([this.lookupConfig(), this.recordSet()]);
-    const local = client.lookupLocal(
-      query,
-      { records, config, serial: Math.floor(Date.now() / 1000) },
-      { tcp: this.flags.tcp },
-    );
-    const question = presentName(query.questions![0]!.name);
-    if (local.kind === 'forward') {
-      const json = {
-        question: [{ name: question, class: 'IN', type }],
-        forward: { resolvers: local.resolvers },
-      };
-      await this.render(json, () =>
-        print([
-          `;; ${question} is outside the domain ${config.Domain}: the server would forward it to ${local.resolvers.join(', ')}`,
-        ]),
-      );
-      return json;
-    }
-    const state = this.flags.state;
-    const source = state === undefined ? 'the attached cluster' : state === '-' ? 'stdin' : state;
-    const exchange = {
-      server: `local records of ${source}`,
-      transport: local.transport,
-      size: local.size,
-      retriedOverTcp: local.retriedOverTcp,
-    };
-    const json = { ...messageJson(local.packet), ...exchange };
-    await this.render(json, () => print(formatExchange(local.packet, exchange)));
-    return json;
+    await this.render(report.json, () => void process.stdout.write(`${report.lines.join('\n')}\n`));
+    return report.json;
   }
 
   private async lookupConfig() {

@@ -279,3 +279,27 @@ export function formatExchange(packet: Packet, info: ExchangeInfo & { retriedOve
     ...formatTrailer(info),
   ];
 }
+
+/** What `dns lookup` prints: the JSON form and dig's lines, from one exchange. */
+export interface LookupReport {
+  json: Record<string, unknown>;
+  lines: string[];
+}
+
+export function exchangeReport(
+  packet: Packet,
+  info: ExchangeInfo & { retriedOverTcp: boolean },
+): LookupReport {
+  return { json: { ...messageJson(packet), ...info }, lines: formatExchange(packet, info) };
+}
+
+/** A name outside the domain answered locally: the server would forward it, not answer it. */
+export function forwardReport(name: string, type: string, domain: string, resolvers: string[]): LookupReport {
+  const question = presentName(name);
+  return {
+    json: { question: [{ name: question, class: 'IN', type }], forward: { resolvers } },
+    lines: [
+      `;; ${question} is outside the domain ${domain}: the server would forward it to ${resolvers.join(', ')}`,
+    ],
+  };
+}
