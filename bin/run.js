@@ -14,7 +14,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   // On import @oclif/core checks its own engines range with the whole of semver (~15 ms); ours is stricter
   // and npm checks it at install. The variable is oclif's documented switch for this.
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-  const { run, flush, handle } = await import('@oclif/core');
+  const { run, flush, handle } = await import('../dist/main.js');
   if (argv.includes('--json')) {
     // plugin-not-found prints a human warning before failing; with --json stderr carries only the JSON error.
     const write = process.stderr.write.bind(process.stderr);

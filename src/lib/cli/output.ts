@@ -53,8 +53,9 @@ export function formatJson(data: unknown): string {
 }
 
 export async function formatYaml(data: unknown): Promise<string> {
-  const { stringify } = await import('yaml');
-  return stringify(data).trimEnd();
+  // yaml is CommonJS: its default export is what a bundled lazy import can always see.
+  const { default: yaml } = await import('yaml');
+  return yaml.stringify(data).trimEnd();
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */

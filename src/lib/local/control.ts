@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { clusterName, type ClusterStore } from '../config/clusters.js';
@@ -67,8 +67,11 @@ export async function runningDaemon(dir: string): Promise<DaemonInfo | undefined
   return typeof info.pid === 'number' && processAlive(info.pid) ? info : undefined;
 }
 
+/** The build puts shared code in dist/chunks, so the daemon's entry is found from the package root. */
 function daemonScript(): string {
-  return fileURLToPath(new URL('./daemon-main.js', import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!['dist', 'src'].includes(basename(dir)) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dirname(dir), 'dist', 'lib', 'local', 'daemon-main.js');
 }
 
 async function tail(path: string, lines = 5): Promise<string> {

@@ -433,8 +433,9 @@ function scanJson(text: string): JsonProblem | undefined {
 }
 
 async function parseYaml(text: string, origin: string): Promise<unknown> {
-  const { parseDocument } = await import('yaml');
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // yaml is CommonJS: its default export is what a bundled lazy import can always see.
+  const { default: yaml } = await import('yaml');
+  const document = yaml.parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [first] = document.errors;
   if (first) {
     const more = document.errors.length > 1 ? ` (and ${document.errors.length - 1} more)` : '';

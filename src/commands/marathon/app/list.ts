@@ -14,10 +14,12 @@ export default class MarathonAppList extends MarathonCommand<typeof MarathonAppL
 
   async run() {
     const marathon = await this.marathon();
+    // The JSON is the app definitions alone; deployments and the queue only feed the table's columns.
+    const table = !this.json && !this.flags.quiet;
     const [apps, deployments, queue] = await Promise.all([
       marathon.listApps(),
-      marathon.listDeployments(),
-      marathon.queue(),
+      table ? marathon.listDeployments() : [],
+      table ? marathon.queue() : [],
     ]);
     await this.render(apps, async () => {
       if (this.flags.quiet) return apps.forEach((app) => this.log(app.id));
