@@ -68,11 +68,28 @@ export interface InstallResponse {
   cli?: Record<string, unknown>;
 }
 
+/** A package's descriptive fields (what `/package/list` returns): no template, schema or resources. */
+export interface PackageMetadata {
+  packagingVersion: string;
+  name: string;
+  version: string;
+  releaseVersion?: number;
+  maintainer: string;
+  description: string;
+  tags: string[];
+  selected?: boolean;
+  framework?: boolean;
+  preInstallNotes?: string;
+  postInstallNotes?: string;
+  postUninstallNotes?: string;
+  [extra: string]: unknown;
+}
+
 /** `/package/list` entry: an installed app and the package it came from. */
 export interface InstalledPackage {
   appId: string;
   packageInformation: {
-    packageDefinition: Omit<UniversePackage, 'marathon' | 'config' | 'resource'> & Record<string, unknown>;
+    packageDefinition: PackageMetadata;
     resourceDefinition?: Record<string, unknown>;
   };
 }

@@ -1,0 +1,236 @@
+/**
+ * A package's install options: the defaults of its `config` schema (draft-04), the user's options merged over
+ * them, and the merged result checked against the schema, the way Cosmos does before rendering.
+ *
+ * Ajv is loaded on the first validation only: `search` and `describe` never pay for it.
+ */
+import { createRequire } from 'node:module';
+
+import type * as AjvDraft04 from 'ajv-draft-04';
+import type { ErrorObject, ValidateFunction } from 'ajv-draft-04';
+
+import { DcosError } from '../errors.js';
+import { isRecord } from '../json.js';
+import { CosmosError, invalidOptionsError } from './errors.js';
+import type { JsonSchema, OptionProblem, UniversePackage } from './types.js';
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function invalidConfig(message: string, pointer: string): DcosError {
+  return new DcosError(message, { code: 'invalid_package_config', details: { path: pointer || '/' } });
+}
+
+/** An object schema that describes a free-form map rather than named fields. */
+function isMapSchema(schema: Record<string, unknown>): boolean {
+  return 'additionalProperties' in schema || 'patternProperties' in schema;
+}
+
+function defaultsOf(schema: Record<string, unknown>, pointer: string): Record<string, unknown> {
+  const properties = schema.properties;
+  if (!isRecord(properties)) {
+    if (schema.type === 'object' && !isMapSchema(schema)) {
+      throw invalidConfig(
+        `the package's config.json is missing the required 'properties' feature at ${pointer || '/'}; ` +
+          'please contact the project maintainer',
+        pointer,
+      );
+    }
+    return {};
+  }
+  const defaults: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (!isRecord(property)) continue;
+    const at = `${pointer}/${escapePointer(name)}`;
+    if ('default' in property) {
+      defaults[name] = structuredClone(property.default);
+    } else if (isRecord(property.properties) || (property.type === 'object' && !isMapSchema(property))) {
+      defaults[name] = defaultsOf(property, at);
+    }
+  }
+  return defaults;
+}
+
+/**
+ * The options a schema implies on its own: each property's `default`, and for an object without one, the
+ * defaults of its own properties (nested objects are kept even when empty, as Cosmos and the DC/OS CLI do).
+ */
+export function schemaDefaults(schema: JsonSchema): Record<string, unknown> {
+  return defaultsOf(schema, '');
+}
+
+/** `override` laid over `base`: objects merged key by key, anything else replaced. The inputs are not changed. */
+export function mergeOptions(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(override)) {
+    const held = merged[key];
+    merged[key] = isRecord(held) && isRecord(value) ? mergeOptions(held, value) : structuredClone(value);
+  }
+  return merged;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation
+
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'definitions', 'dependencies'];
+const SCHEMA_KEYWORDS = ['items', 'additionalItems', 'additionalProperties', 'not'];
+const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'items'];
+
+/**
+ * The schema without its `id`s. Universe configs use them as documentation and repeat them (cassandra gives two
+ * properties the same id), which Ajv rejects; `$ref`s in package configs are local (`#/definitions/...`).
+ */
+function withoutIds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutIds);
+  if (!isRecord(schema)) return schema;
+  const copy: Record<string, unknown> = { ...schema };
+  if (typeof copy.id === 'string') delete copy.id;
+  if (typeof copy.$id === 'string') delete copy.$id;
+  for (const keyword of SCHEMA_MAP_KEYWORDS) {
+    const map = copy[keyword];
+    if (isRecord(map)) {
+      copy[keyword] = Object.fromEntries(Object.entries(map).map(([key, value]) => [key, withoutIds(value)]));
+    }
+  }
+  for (const keyword of SCHEMA_KEYWORDS) {
+    if (isRecord(copy[keyword])) copy[keyword] = withoutIds(copy[keyword]);
+  }
+  for (const keyword of SCHEMA_LIST_KEYWORDS) {
+    if (Array.isArray(copy[keyword])) copy[keyword] = withoutIds(copy[keyword]);
+  }
+  return copy;
+}
+
+let ajv: AjvDraft04.default | undefined;
+const validators = new WeakMap<JsonSchema, ValidateFunction>();
+
+function getAjv(): AjvDraft04.default {
+  if (ajv) return ajv;
+  // ajv is CommonJS: require() keeps this lazy and synchronous.
+  const require = createRequire(import.meta.url);
+  const { default: Ajv } = require('ajv-draft-04') as typeof AjvDraft04.default;
+  ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    logger: false,
+    // Package schemas are whatever their authors wrote (unknown `$schema` URIs, formats Ajv does not know):
+    // Cosmos validated options against them as they are, so do we.
+    validateSchema: false,
+    addUsedSchema: false,
+    code: { optimize: false },
+  });
+  return ajv;
+}
+
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) {
+    try {
+      validate = getAjv().compile(withoutIds(schema) as JsonSchema);
+    } catch (error) {
+      throw new DcosError(
+        `the package's config.json is not a usable JSON schema: ${(error as Error).message}`,
+        {
+          code: 'invalid_package_config',
+          cause: error,
+        },
+      );
+    }
+    validators.set(schema, validate);
+  }
+  return validate;
+}
+
+function shownValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function problemOf(error: ErrorObject): OptionProblem {
+  const base = error.instancePath;
+  const at = base === '' ? '/' : base;
+  switch (error.keyword) {
+    case 'required': {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      return { path: `${base}/${escapePointer(missing)}`, message: 'is required' };
+    }
+    case 'additionalProperties': {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      return { path: `${base}/${escapePointer(extra)}`, message: 'is not allowed' };
+    }
+    case 'type': {
+      const type = (error.params as { type: string | string[] }).type;
+      const types = Array.isArray(type) ? type : String(type).split(',');
+      return { path: at, message: `must be ${types.join(' or ')}` };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return { path: at, message: `must be one of: ${allowed.map(shownValue).join(', ')}` };
+    }
+    default:
+      return { path: at, message: error.message ?? 'is invalid' };
+  }
+}
+
+/** Every way `options` breaks `schema`, by JSON pointer (`/` for the root); empty when they fit. */
+export function validateOptions(schema: JsonSchema, options: unknown): OptionProblem[] {
+  const validate = validatorFor(schema);
+  if (validate(options)) return [];
+  const seen = new Set<string>();
+  const problems: OptionProblem[] = [];
+  for (const error of validate.errors ?? []) {
+    const problem = problemOf(error);
+    const key = `${problem.path}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The options a package is rendered with: its schema's defaults with `userOptions` merged over them, checked
+ * against the schema. Like Cosmos, a package without a schema takes no options, and an empty result is not
+ * checked (a schema whose required fields have no defaults still renders with no options).
+ */
+export function resolveOptions(
+  pkg: UniversePackage,
+  userOptions: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const schema = pkg.config;
+  if (!schema) {
+    if (Object.keys(userOptions).length > 0) {
+      throw new CosmosError('OptionsNotAllowed', 'No options are allowed for this package', {
+        packageName: pkg.name,
+      });
+    }
+    return {};
+  }
+  const merged = mergeOptions(
+    aboutPackage(pkg, () => schemaDefaults(schema)),
+    userOptions,
+  );
+  if (Object.keys(merged).length === 0) return merged;
+  const problems = aboutPackage(pkg, () => validateOptions(schema, merged));
+  if (problems.length > 0) throw invalidOptionsError(pkg.name, problems);
+  return merged;
+}
+
+/** A broken schema is the package's fault: say which package. */
+function aboutPackage<T>(pkg: UniversePackage, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof DcosError && error.code === 'invalid_package_config') {
+      throw new DcosError(`${pkg.name} ${pkg.version}: ${error.message}`, {
+        code: error.code,
+        details: error.details,
+        cause: error.cause,
+      });
+    }
+    throw error;
+  }
+}
