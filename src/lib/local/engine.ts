@@ -736,6 +736,7 @@ export class Engine {
       requestedPorts: (app.portDefinitions ?? []).map((definition) => definition.port),
       resources: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus },
       labels: app.labels,
+      clusterUrl: `http://${this.options.host}:${this.options.port}`,
     });
     this.persist();
   }

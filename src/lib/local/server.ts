@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { LOG_FILE } from './control.js';
+import { cosmosRoutes } from './cosmos.js';
 import { Engine } from './engine.js';
 import { systemV1 } from './logs.js';
 import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
 import { Router, sendJson, type RouteContext } from './router.js';
+import type { PackageManager } from '../packages/types.js';
 
 export interface LocalClusterOptions {
   dir: string;
@@ -49,8 +51,8 @@ function metadata(engine: Engine) {
 
 /**
  * Starts the whole local cluster in this process: the engine plus one HTTP server laid out like DC/OS
- * Admin Router (`/service/marathon`, `/mesos`, `/agent/<id>`, `/dcos-metadata`). Later services mount
- * their own prefix on the router.
+ * Admin Router (`/service/marathon`, `/mesos`, `/agent/<id>`, `/dcos-metadata`, Cosmos's `/package` and
+ * `/capabilities`). Later services mount their own prefix on the router.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<RunningCluster> {
   const host = options.host ?? '127.0.0.1';
@@ -64,6 +66,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
   });
   const marathon = new MarathonApi(engine);
   const mesos = new MesosApi(engine);
+  // The managers install through this server's own Marathon, whose URL is known once it listens; loaded on the
+  // first package request, so a daemon nobody asks for packages never loads the renderer.
+  let packageManagers: Promise<() => PackageManager> | undefined;
+  const cosmos = cosmosRoutes(async () => {
+    packageManagers ??= import('./packages.js').then(({ localPackageManagers }) =>
+      localPackageManagers({ dir: options.dir, clusterUrl: `http://${host}:${engine.masterAddress.port}` }),
+    );
+    return (await packageManagers)();
+  });
   const router = new Router()
     .mount('/service/marathon', marathon.handle)
     .mount('/marathon', marathon.handle)
@@ -81,6 +92,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
         hostname: host,
       }),
     )
+    .mount('/capabilities', cosmos.capabilities)
+    .mount('/package', cosmos.package)
     // DC/OS answers 200 here when authentication is off, which `dcos cluster setup` checks.
     .mount('/pkgpanda', (context) => sendJson(context.response, 200, {}));
   const server = createServer((request, response) => void router.handle(request, response));

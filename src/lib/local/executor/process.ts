@@ -27,9 +27,13 @@
  *    MARATHON_APP_LABELS and MARATHON_APP_LABEL_<NAME>;
  * 4. Marathon's ports (`EnvironmentHelper.portsEnv`) and HOST: PORT0..n, PORT_<requested port>, PORT_<NAME>,
  *    PORT (the first) and PORTS (comma list);
- * 5. the app's `env` (spec.env) — it wins over all of the above, as in Marathon, whose command builder is
+ * 5. what only dcos local gives, so a task can drive this CLI against this cluster whatever is on PATH or in
+ *    ~/.dcos (the bundled packages run `dcos dns serve` and `dcos haproxy run` this way): DCOS_LOCAL_NODE (this
+ *    node binary), DCOS_LOCAL_CLI (this installation's bin/run.js) and DCOS_LOCAL_URL (the cluster's URL, when
+ *    the spec has `clusterUrl`);
+ * 6. the app's `env` (spec.env) — it wins over all of the above, as in Marathon, whose command builder is
  *    `taskContextEnv ++ portsEnv ++ HOST ++ app.env` (later keys win);
- * 6. DCOS_LOCAL_TASK_ID = taskId, which the app cannot override: `killOrphans` uses it (or MESOS_TASK_ID) to
+ * 7. DCOS_LOCAL_TASK_ID = taskId, which the app cannot override: `killOrphans` uses it (or MESOS_TASK_ID) to
  *    recognise a task after a daemon restart.
  */
 import { spawn } from 'node:child_process';
@@ -39,6 +43,7 @@ import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { cliScript } from '../install-paths.js';
 import type { AppDefinition, FetchUri, MesosTaskState } from '../types.js';
 import { fetchUris } from './fetch.js';
 import type { FetchOptions } from './fetch.js';
@@ -66,6 +71,8 @@ export interface LaunchSpec {
   resources?: { cpus: number; mem: number; disk: number; gpus: number };
   /** Optional: the app's labels, for MARATHON_APP_LABELS and MARATHON_APP_LABEL_<NAME>. */
   labels?: Record<string, string>;
+  /** Optional: the local cluster's URL, for DCOS_LOCAL_URL. */
+  clusterUrl?: string;
 }
 
 export interface TaskEvents {
@@ -182,6 +189,9 @@ export function marathonTaskEnv(spec: LaunchSpec): Record<string, string> {
     env.PORTS = spec.ports.join(',');
   }
   env.HOST = spec.host;
+  env.DCOS_LOCAL_NODE = process.execPath;
+  env.DCOS_LOCAL_CLI = cliScript();
+  if (spec.clusterUrl !== undefined) env.DCOS_LOCAL_URL = spec.clusterUrl;
   Object.assign(env, spec.env);
   env.DCOS_LOCAL_TASK_ID = spec.taskId;
   return env;

@@ -99,7 +99,13 @@ describe('TaskRunner: launching', () => {
       FOO: 'bar',
     });
     expect(env.get('DCOS_LOCAL_TASK_ID')).toBe('app.t1');
-    expect([...env.keys()].filter((key) => key.startsWith('DCOS_'))).toEqual(['DCOS_LOCAL_TASK_ID']);
+    expect(env.get('DCOS_LOCAL_NODE')).toBe(process.execPath);
+    expect(env.get('DCOS_LOCAL_CLI')).toMatch(/[/\\]bin[/\\]run\.js$/);
+    expect([...env.keys()].filter((key) => key.startsWith('DCOS_')).sort()).toEqual([
+      'DCOS_LOCAL_CLI',
+      'DCOS_LOCAL_NODE',
+      'DCOS_LOCAL_TASK_ID',
+    ]);
     expect(env.has('NODE_OPTIONS')).toBe(false);
     expect(env.get('PATH')).toBe(process.env.PATH);
     expect((await readFile(join(sandbox, 'stderr'), 'utf8')).trim()).toBe(sandbox);

@@ -1,0 +1,156 @@
+/**
+ * The package manager behind `dcos local`'s Cosmos: the CLI's own client-side manager (Universe repositories read
+ * here, apps rendered here, installed through Marathon), run inside the daemon against the daemon's own Marathon.
+ *
+ * - Repositories: the bundled `local-universe/` (Universe source layout) is always in the list, first unless the
+ *   user adds one in front of it, and cannot be removed; the list lives in the daemon's directory
+ *   (`package-repositories.json`), so `dcos package repo add|remove` survive restarts and `dcos local reset`
+ *   forgets them.
+ * - Assets: the bundled packages name their files relative to their own directory (`assets/hello-web.mjs`);
+ *   those become `file:` URLs here, which the local Mesos fetcher copies into the task's sandbox.
+ * - Marathon: reached over HTTP at the daemon's own loopback URL with the CLI's MarathonClient, so an install
+ *   goes through exactly the validation, deployment and events of `POST /v2/apps` (and Marathon's 409 and 422
+ *   come back as the errors the client-side manager already maps).
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { DcosError } from '../errors.js';
+import { HttpClient } from '../http/client.js';
+import { isRecord } from '../json.js';
+import { MarathonClient } from '../marathon/client.js';
+import { ClientPackageManager } from '../packages/client-manager.js';
+import { CosmosError } from '../packages/errors.js';
+import { fileRepositoryStore, type RepositoryStore } from '../packages/repositories.js';
+import type { PackageManager, Repository, UniversePackage } from '../packages/types.js';
+import { loadUniverse } from '../packages/universe.js';
+import { localUniverseDir } from './install-paths.js';
+
+export const LOCAL_UNIVERSE_NAME = 'Local Universe';
+export const REPOSITORIES_FILE = 'package-repositories.json';
+/** Remote repositories are fetched again after this long, as Cosmos refreshes its repository cache. */
+const REMOTE_CACHE_MS = 5 * 60_000;
+const FETCH_TIMEOUT_MS = 60_000;
+const UNIVERSE_ACCEPT = [5, 4, 3]
+  .map((version) => `application/vnd.dcos.universe.repo+json;charset=utf-8;version=v${version}`)
+  .concat('application/json;q=0.9', '*/*;q=0.8')
+  .join(',');
+
+export function bundledRepository(): Repository {
+  return { name: LOCAL_UNIVERSE_NAME, uri: pathToFileURL(localUniverseDir()).href };
+}
+
+/**
+ * The daemon's repository list: the bundled repository is put first when the file does not name it (no file
+ * yet), its URI follows wherever this installation is, and a list without it is refused.
+ */
+export function localRepositoryStore(dir: string): RepositoryStore {
+  const file = fileRepositoryStore(join(dir, REPOSITORIES_FILE));
+  return {
+    async load() {
+      const bundled = bundledRepository();
+      const list = await file.load();
+      const at = list.findIndex((repository) => repository.name === bundled.name);
+      if (at === -1) return [bundled, ...list.filter((repository) => repository.uri !== bundled.uri)];
+      return list.map((repository, index) => (index === at ? bundled : repository));
+    },
+    async save(list) {
+      if (!list.some((repository) => repository.name === LOCAL_UNIVERSE_NAME)) {
+        throw new CosmosError(
+          'RepositoryNotDeletable',
+          `Repository [${LOCAL_UNIVERSE_NAME}] is bundled with dcos local and cannot be removed`,
+          { name: LOCAL_UNIVERSE_NAME },
+        );
+      }
+      await file.save(list);
+    },
+  };
+}
+
+/** The bundled packages with their relative asset paths as `file:` URLs of the files beside them. */
+export function withLocalAssets(pkg: UniversePackage, universeDir: string): UniversePackage {
+  const uris = isRecord(pkg.resource) && isRecord(pkg.resource.assets) ? pkg.resource.assets.uris : undefined;
+  if (!isRecord(uris)) return pkg;
+  const packageDir = join(
+    universeDir,
+    'packages',
+    pkg.name.charAt(0).toUpperCase(),
+    pkg.name,
+    String(pkg.releaseVersion ?? 0),
+  );
+  const resolved = Object.fromEntries(
+    Object.entries(uris).map(([name, uri]) => [
+      name,
+      typeof uri === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(uri)
+        ? pathToFileURL(isAbsolute(uri) ? uri : resolve(packageDir, uri)).href
+        : uri,
+    ]),
+  );
+  const resource = pkg.resource as Record<string, unknown>;
+  return {
+    ...pkg,
+    resource: { ...resource, assets: { ...(resource.assets as Record<string, unknown>), uris: resolved } },
+  };
+}
+
+async function fetchRepositoryText(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { accept: UNIVERSE_ACCEPT },
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const reason =
+      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error;
+    throw new DcosError(`cannot fetch the Universe repository ${url}: ${String(reason)}`, {
+      code: 'repository_unavailable',
+      details: { uri: url },
+    });
+  }
+  if (!response.ok) {
+    throw new DcosError(`cannot fetch the Universe repository ${url}: HTTP ${response.status}`, {
+      code: 'repository_unavailable',
+      details: { uri: url, status: response.status },
+    });
+  }
+  return response.text();
+}
+
+export interface LocalPackageManagerOptions {
+  /** The daemon's state directory. */
+  dir: string;
+  /** The daemon's own URL (`http://127.0.0.1:<port>`), whose `/service/marathon` installs go to. */
+  clusterUrl: string;
+}
+
+/**
+ * Builds a manager per request: local repositories (the bundled one included) are read afresh each time, so an
+ * edited package shows at once; remote ones come from a cache shared by all of them.
+ */
+export function localPackageManagers(options: LocalPackageManagerOptions): () => PackageManager {
+  const store = localRepositoryStore(options.dir);
+  const marathon = new MarathonClient(
+    new HttpClient({ baseUrl: options.clusterUrl, timeoutMs: 30_000, tries: 1 }),
+    `${options.clusterUrl}/service/marathon`,
+  );
+  const remote = new Map<string, { at: number; packages: Promise<UniversePackage[]> }>();
+  const load = async (uri: string): Promise<UniversePackage[]> => {
+    const bundled = bundledRepository();
+    if (uri === bundled.uri) {
+      const packages = await loadUniverse(uri, { fetchText: fetchRepositoryText });
+      return packages.map((pkg) => withLocalAssets(pkg, localUniverseDir()));
+    }
+    if (!/^https?:\/\//i.test(uri))
+      return loadUniverse(uri, { fetchText: fetchRepositoryText, cwd: options.dir });
+    const cached = remote.get(uri);
+    if (cached && Date.now() - cached.at < REMOTE_CACHE_MS) return cached.packages;
+    const packages = loadUniverse(uri, { fetchText: fetchRepositoryText });
+    remote.set(uri, { at: Date.now(), packages });
+    packages.catch(() => {
+      if (remote.get(uri)?.packages === packages) remote.delete(uri);
+    });
+    return packages;
+  };
+  return () => new ClientPackageManager({ store, loadUniverse: load, marathon });
+}
