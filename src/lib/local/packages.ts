@@ -7,17 +7,16 @@
  *   (`package-repositories.json`), so `dcos package repo add|remove` survive restarts and `dcos local reset`
  *   forgets them.
  * - Assets: the bundled packages name their files relative to their own directory (`assets/hello-web.mjs`);
- *   those become `file:` URLs here, which the local Mesos fetcher copies into the task's sandbox.
+ *   loading a source tree turns those into `file:` URLs, which the local Mesos fetcher copies into the sandbox.
  * - Marathon: reached over HTTP at the daemon's own loopback URL with the CLI's MarathonClient, so an install
  *   goes through exactly the validation, deployment and events of `POST /v2/apps` (and Marathon's 409 and 422
  *   come back as the errors the client-side manager already maps).
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { DcosError } from '../errors.js';
 import { HttpClient } from '../http/client.js';
-import { isRecord } from '../json.js';
 import { MarathonClient } from '../marathon/client.js';
 import { ClientPackageManager } from '../packages/client-manager.js';
 import { CosmosError } from '../packages/errors.js';
@@ -67,32 +66,6 @@ export function localRepositoryStore(dir: string): RepositoryStore {
   };
 }
 
-/** The bundled packages with their relative asset paths as `file:` URLs of the files beside them. */
-export function withLocalAssets(pkg: UniversePackage, universeDir: string): UniversePackage {
-  const uris = isRecord(pkg.resource) && isRecord(pkg.resource.assets) ? pkg.resource.assets.uris : undefined;
-  if (!isRecord(uris)) return pkg;
-  const packageDir = join(
-    universeDir,
-    'packages',
-    pkg.name.charAt(0).toUpperCase(),
-    pkg.name,
-    String(pkg.releaseVersion ?? 0),
-  );
-  const resolved = Object.fromEntries(
-    Object.entries(uris).map(([name, uri]) => [
-      name,
-      typeof uri === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(uri)
-        ? pathToFileURL(isAbsolute(uri) ? uri : resolve(packageDir, uri)).href
-        : uri,
-    ]),
-  );
-  const resource = pkg.resource as Record<string, unknown>;
-  return {
-    ...pkg,
-    resource: { ...resource, assets: { ...(resource.assets as Record<string, unknown>), uris: resolved } },
-  };
-}
-
 async function fetchRepositoryText(url: string): Promise<string> {
   let response: Response;
   try {
@@ -136,11 +109,6 @@ export function localPackageManagers(options: LocalPackageManagerOptions): () =>
   );
   const remote = new Map<string, { at: number; packages: Promise<UniversePackage[]> }>();
   const load = async (uri: string): Promise<UniversePackage[]> => {
-    const bundled = bundledRepository();
-    if (uri === bundled.uri) {
-      const packages = await loadUniverse(uri, { fetchText: fetchRepositoryText });
-      return packages.map((pkg) => withLocalAssets(pkg, localUniverseDir()));
-    }
     if (!/^https?:\/\//i.test(uri))
       return loadUniverse(uri, { fetchText: fetchRepositoryText, cwd: options.dir });
     const cached = remote.get(uri);

@@ -4,8 +4,8 @@
  * Package selection follows Cosmos's `PackageCollection` so that both package managers pick the same package.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
@@ -232,7 +232,7 @@ async function sourcePackage(dir: string, release: number, budget: SourceBudget)
   // package.json files older than packaging 3.0 had no packagingVersion; Cosmos read those repositories as 2.0.
   const entry: Record<string, unknown> = { packagingVersion: '2.0', ...metadata, releaseVersion: release };
   const resource = await readJsonObject(join(dir, 'resource.json'), budget);
-  if (resource) entry.resource = resource;
+  if (resource) entry.resource = withAssetFileUrls(resource, dir);
   const template = await readBudgeted(join(dir, 'marathon.json.mustache'), budget);
   if (template !== undefined) {
     entry.marathon = { v2AppMustacheTemplate: Buffer.from(template, 'utf8').toString('base64') };
@@ -242,6 +242,24 @@ async function sourcePackage(dir: string, release: number, budget: SourceBudget)
   const command = await readJsonObject(join(dir, 'command.json'), budget);
   if (command) entry.command = command;
   return parsePackage(entry, `invalid Universe package ${dir}`, release);
+}
+
+/**
+ * A source tree on disk may name its assets relative to the package version's directory
+ * (`assets/server.mjs`); an installed app can only fetch them as `file:` URLs of those files.
+ */
+function withAssetFileUrls(resource: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const assets = resource.assets;
+  if (!isRecord(assets) || !isRecord(assets.uris)) return resource;
+  const uris = Object.fromEntries(
+    Object.entries(assets.uris).map(([name, uri]) => [
+      name,
+      typeof uri === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(uri)
+        ? pathToFileURL(isAbsolute(uri) ? uri : resolve(dir, uri)).href
+        : uri,
+    ]),
+  );
+  return { ...resource, assets: { ...assets, uris } };
 }
 
 async function loadSourceTree(root: string, budget: SourceBudget): Promise<UniversePackage[]> {
