@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
@@ -16,7 +15,9 @@ export async function ensurePrivateDir(path: string): Promise<void> {
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE) {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // The Web Crypto global keeps node:crypto (~4 ms) off the path of every command that reads its config.
+  const suffix = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(6))).toString('hex');
+  const temp = join(dir, `.${basename(path)}.${suffix}.tmp`);
   const handle = await open(temp, 'wx', mode);
   try {
     try {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,7 +120,8 @@ export class ClusterStore {
   }
 
   /** Creates a cluster directory with a fresh id unless one is given (DC/OS uses its CLUSTER_ID). */
-  async create(settings: Settings, id: string = randomUUID()): Promise<ClusterEntry> {
+  // The Web Crypto global, not node:crypto: every command reads this module and few create a cluster.
+  async create(settings: Settings, id: string = globalThis.crypto.randomUUID()): Promise<ClusterEntry> {
     if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) {
       throw new ConfigError(`refusing cluster id "${id}": it is not a safe directory name`);
     }

@@ -356,6 +356,17 @@ export class Engine {
     return [...this.tasks.values()].filter((task) => task.appId === appId);
   }
 
+  /** Every app's tasks in one pass (a per-app `tasksOf` over a big list would be quadratic). */
+  tasksByApp(): Map<string, TaskRecord[]> {
+    const byApp = new Map<string, TaskRecord[]>();
+    for (const task of this.tasks.values()) {
+      const list = byApp.get(task.appId);
+      if (list) list.push(task);
+      else byApp.set(task.appId, [task]);
+    }
+    return byApp;
+  }
+
   isHealthy(task: TaskRecord, app: AppDefinition | undefined): boolean {
     if (task.state !== 'TASK_RUNNING') return false;
     if (!app?.healthChecks?.length) return true;

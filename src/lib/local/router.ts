@@ -23,7 +23,16 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  sendJsonText(response, status, body === undefined ? '' : JSON.stringify(body), headers);
+}
+
+/** For answers assembled from JSON text kept between requests. */
+export function sendJsonText(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

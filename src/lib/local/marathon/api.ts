@@ -1,6 +1,6 @@
 import { ApiError, isTerminal, type Engine } from '../engine.js';
 import { rejectSummary } from '../mesos/placement.js';
-import { sendJson, sendText, type RouteContext } from '../router.js';
+import { sendJson, sendJsonText, sendText, type RouteContext } from '../router.js';
 import type { AppDefinition, DeploymentPlan, Group, TaskRecord } from '../types.js';
 import {
   allApps,
@@ -18,6 +18,9 @@ import { applyAppUpdate, appJson, assignServicePorts, normalizeApp, withVersionI
 import { buildPlan, revertPlan } from './plan.js';
 import { validateApp, validateGroup } from './validate.js';
 import { isRecord } from '../../json.js';
+
+/** `embed` values that add per-task fields to each app (the others only name what every answer has). */
+const EMBEDS_WITH_TASKS = new Set(['tasks', 'failures', 'lastTaskFailure']);
 
 export const MARATHON_VERSION = '1.10.17';
 
@@ -55,6 +58,7 @@ function deploymentResult(
 export class MarathonApi {
   /** Definitions never change once stored (a change makes a new object), so their JSON view can be reused. */
   private readonly jsonViews = new WeakMap<AppDefinition, Record<string, unknown>>();
+  private readonly jsonTexts = new WeakMap<AppDefinition, string>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -163,6 +167,13 @@ export class MarathonApi {
           (!cmd || (app.cmd ?? '').toLowerCase().includes(cmd)) &&
           (!label || matchesLabels(app.labels, label)),
       );
+      // A thousand-app list is what `dcos marathon app list` waits on: each definition's JSON is kept as text
+      // and only the live counts are written per request.
+      if (![...embed].some((name) => EMBEDS_WITH_TASKS.has(name))) {
+        const tasksByApp = this.engine.tasksByApp();
+        const texts = apps.map((app) => this.appInfoText(app, tasksByApp.get(app.id) ?? []));
+        return sendJsonText(context.response, 200, `{"apps":[${texts.join(',')}]}`);
+      }
       return sendJson(context.response, 200, { apps: apps.map((app) => this.appInfo(app, embed)) });
     }
     if (method === 'POST') return this.createApp(context);
@@ -623,22 +634,41 @@ export class MarathonApi {
     };
   }
 
-  appInfo(app: AppDefinition, embed: ReadonlySet<string>): Record<string, unknown> {
-    const tasks = this.engine.tasksOf(app.id);
+  /** `appInfo` without embedded tasks, as JSON text: the definition's cached text plus the live fields. */
+  private appInfoText(app: AppDefinition, tasks: readonly TaskRecord[]): string {
+    let view = this.jsonTexts.get(app);
+    if (view === undefined) {
+      view = JSON.stringify(this.appView(app));
+      this.jsonTexts.set(app, view);
+    }
+    const live = JSON.stringify(this.liveFields(app, tasks));
+    return view === '{}' ? live : `${view.slice(0, -1)},${live.slice(1)}`;
+  }
+
+  private liveFields(app: AppDefinition, tasks: readonly TaskRecord[]) {
     const hasChecks = (app.healthChecks?.length ?? 0) > 0;
-    const healthy = tasks.filter((task) => hasChecks && this.engine.isHealthy(task, app)).length;
-    const unhealthy = tasks.filter(
-      (task) => hasChecks && task.healthCheckResults.some((result) => !result.alive),
-    ).length;
-    const info: Record<string, unknown> = {
-      ...this.appView(app),
-      tasksStaged: tasks.filter((task) => task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING')
-        .length,
-      tasksRunning: tasks.filter((task) => task.state === 'TASK_RUNNING').length,
+    let staged = 0;
+    let running = 0;
+    let healthy = 0;
+    let unhealthy = 0;
+    for (const task of tasks) {
+      if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') staged++;
+      if (task.state === 'TASK_RUNNING') running++;
+      if (hasChecks && this.engine.isHealthy(task, app)) healthy++;
+      if (hasChecks && task.healthCheckResults.some((result) => !result.alive)) unhealthy++;
+    }
+    return {
+      tasksStaged: staged,
+      tasksRunning: running,
       tasksHealthy: healthy,
       tasksUnhealthy: unhealthy,
       deployments: this.engine.deploymentsOf(app.id),
     };
+  }
+
+  appInfo(app: AppDefinition, embed: ReadonlySet<string>): Record<string, unknown> {
+    const tasks = this.engine.tasksOf(app.id);
+    const info: Record<string, unknown> = { ...this.appView(app), ...this.liveFields(app, tasks) };
     if (embed.has('tasks') || embed.has('failures')) info.tasks = tasks.map((task) => this.taskJson(task));
     if (embed.has('lastTaskFailure') || embed.has('failures')) {
       const failure = this.engine.lastTaskFailure.get(app.id);
