@@ -246,3 +246,10 @@ export function linesOf(text: string): string[] {
 export function printed(result: CliResult): string {
   return `exit ${result.code} signal ${result.signal}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
 }
+
+/** Writes package options as a JSON file in `dir` and returns its path (for `--options`). */
+export function optionsFile(dir: string, name: string, options: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(options));
+  return path;
+}

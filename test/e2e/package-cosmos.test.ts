@@ -2,9 +2,7 @@
  * `dcos package ...` against a loopback Cosmos replaying recorded responses (a DC/OS cluster's Cosmos, no
  * Marathon in sight): what the commands send, and how they render Cosmos's answers and errors.
  */
-import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,7 +13,7 @@ import {
   startCosmosServer,
   type CosmosReplayServer,
 } from '../helpers/cosmos-server.js';
-import { jsonOf, printed, seedCluster } from './fakes.js';
+import { jsonOf, printed, seedCluster, optionsFile } from './fakes.js';
 
 const dcosDir = tempDcosDir();
 const env = { DCOS_DIR: dcosDir };
@@ -23,12 +21,6 @@ let cosmos: CosmosReplayServer;
 
 const pkg = (...args: string[]): Promise<CliResult> =>
   runCli(['package', ...args], { env, timeoutMs: 20_000 });
-
-function optionsFile(name: string, options: unknown): string {
-  const path = join(dcosDir, name);
-  writeFileSync(path, JSON.stringify(options));
-  return path;
-}
 
 beforeAll(async () => {
   cosmos = await startCosmosServer();
@@ -59,7 +51,7 @@ describe('dcos package against a Cosmos replaying recorded responses', () => {
   });
 
   it('install with an options file sends the options and prints the notes; list and uninstall use the recorded bodies', async () => {
-    const options = optionsFile('nginx.json', { nginx: { instances: 2 } });
+    const options = optionsFile(dcosDir, 'nginx.json', { nginx: { instances: 2 } });
     const install = await pkg('install', 'nginx', '--options', options, '--yes');
     expect(install.code, printed(install)).toBe(0);
     expect(install.stdout).toMatch(/Installed package nginx version 1\.8\.1 as app \/nginx/);
@@ -91,7 +83,7 @@ describe('dcos package against a Cosmos replaying recorded responses', () => {
 
   it('an invalid option value is reported with its field path and reason, and nothing is installed', async () => {
     const installs = cosmos.calls('install').length;
-    const bad = optionsFile('bad.json', { nginx: { instances: 'two' } });
+    const bad = optionsFile(dcosDir, 'bad.json', { nginx: { instances: 'two' } });
     const result = await pkg('install', 'nginx', '--options', bad, '--yes');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\/nginx\/instances: must be (integer|number)/);

@@ -3,7 +3,7 @@
  * `local` cluster), through the client-side manager (the same daemon seen as a plain Marathon cluster), and
  * interactively on a pseudo-terminal. The bundled hello-web package must come up and answer HTTP.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROOT, runCli, startCliOnTerminal, tempDcosDir, type CliResult } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
-import { jsonOf, printed, seedCluster } from './fakes.js';
+import { jsonOf, printed, seedCluster, optionsFile } from './fakes.js';
 
 const dcosDir = tempDcosDir();
 const env = { DCOS_DIR: dcosDir };
@@ -51,12 +51,6 @@ async function pageOf(id: string): Promise<string> {
   return page;
 }
 
-function optionsFile(name: string, options: unknown): string {
-  const path = join(dcosDir, name);
-  writeFileSync(path, JSON.stringify(options));
-  return path;
-}
-
 beforeAll(async () => {
   const start = await dcos('local', 'start', '--json');
   expect(start.code, printed(start)).toBe(0);
@@ -86,7 +80,7 @@ describe('dcos package against dcos local (Cosmos)', () => {
   });
 
   it('an invalid option value gives the field path and reason, and installs nothing', async () => {
-    const bad = optionsFile('bad.json', { service: { instances: -1 }, web: { message: 42 } });
+    const bad = optionsFile(dcosDir, 'bad.json', { service: { instances: -1 }, web: { message: 42 } });
     const result = await pkg('install', 'hello-web', '--options', bad, '--yes');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\/service\/instances: must be >= 0/);
@@ -96,7 +90,7 @@ describe('dcos package against dcos local (Cosmos)', () => {
   });
 
   it('installs hello-web with an options file: a labelled app whose task answers HTTP', async () => {
-    const options = optionsFile('web.json', { web: { message: 'installed through Cosmos' } });
+    const options = optionsFile(dcosDir, 'web.json', { web: { message: 'installed through Cosmos' } });
     const install = await pkg(
       'install',
       'hello-web',
@@ -159,7 +153,7 @@ describe('dcos package on a plain Marathon cluster (client-side, the same daemon
       'install',
       'hello-web',
       '--options',
-      optionsFile('plain.json', { web: { message: 'installed client-side' } }),
+      optionsFile(dcosDir, 'plain.json', { web: { message: 'installed client-side' } }),
       '--app-id',
       '/plain/web',
       '--yes',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROOT, runCli, tempDcosDir, type CliResult } from '../helpers/cli.js';
-import { jsonOf, printed } from './fakes.js';
+import { jsonOf, printed, optionsFile } from './fakes.js';
 
 const dcosDir = tempDcosDir();
 const env = { DCOS_DIR: dcosDir };
@@ -19,12 +19,6 @@ const BUNDLED = join(ROOT, 'local-universe');
 
 const pkg = (...args: string[]): Promise<CliResult> =>
   runCli(['package', ...args], { env, timeoutMs: 20_000 });
-
-function optionsFile(name: string, options: unknown): string {
-  const path = join(dcosDir, name);
-  writeFileSync(path, JSON.stringify(options));
-  return path;
-}
 
 beforeAll(async () => {
   const empty = await pkg('repo', 'list');
@@ -108,7 +102,7 @@ describe('dcos package without a cluster', () => {
   });
 
   it('renders the app install would create: options merged into the defaults, app id and package labels', async () => {
-    const options = optionsFile('web.json', {
+    const options = optionsFile(dcosDir, 'web.json', {
       web: { message: 'rendered offline' },
       service: { instances: 2 },
     });
@@ -139,7 +133,7 @@ describe('dcos package without a cluster', () => {
   });
 
   it('an invalid option value names the field and the reason: exit 2', async () => {
-    const options = optionsFile('bad.json', { service: { instances: 'three', colour: 'red' } });
+    const options = optionsFile(dcosDir, 'bad.json', { service: { instances: 'three', colour: 'red' } });
     const result = await pkg('describe', 'hello-web', '--render', '--options', options);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -168,7 +162,13 @@ describe('dcos package without a cluster', () => {
   });
 
   it('install needs a cluster, and says so after checking the options', async () => {
-    const bad = await pkg('install', 'hello-web', '--yes', '--options', optionsFile('bad2.json', { web: 5 }));
+    const bad = await pkg(
+      'install',
+      'hello-web',
+      '--yes',
+      '--options',
+      optionsFile(dcosDir, 'bad2.json', { web: 5 }),
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/\/web: must be object/);
 

@@ -4,11 +4,10 @@
  *
  * Ajv and the compiled validators are loaded on the first call only: commands that never validate pay nothing.
  */
-import { createRequire } from 'node:module';
 
-import type * as AjvDraft04 from 'ajv-draft-04';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv-draft-04';
 
+import { draft04Ajv, type Draft04Ajv } from '../json-schema.js';
 import appSchemaFile from './schema/AppDefinition.json' with { type: 'json' };
 import groupSchemaFile from './schema/Group.json' with { type: 'json' };
 import { APP_RESPONSE_FIELDS } from './types.js';
@@ -75,17 +74,14 @@ export function marathonSchemas(): { app: SchemaObject; group: SchemaObject } {
   };
 }
 
-let ajv: AjvDraft04.default | undefined;
+let ajv: Draft04Ajv | undefined;
 let appValidator: ValidateFunction | undefined;
 let groupValidator: ValidateFunction | undefined;
 
 /** One Ajv holding both schemas; their validators are compiled on first use and kept. */
-function getAjv(): AjvDraft04.default {
+function getAjv(): Draft04Ajv {
   if (ajv) return ajv;
-  // ajv is CommonJS: require() keeps this lazy and synchronous.
-  const require = createRequire(import.meta.url);
-  const { default: Ajv } = require('ajv-draft-04') as typeof AjvDraft04.default;
-  ajv = new Ajv({
+  ajv = draft04Ajv({
     allErrors: true,
     strict: false,
     verbose: true,

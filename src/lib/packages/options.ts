@@ -4,11 +4,10 @@
  *
  * Ajv is loaded on the first validation only: `search` and `describe` never pay for it.
  */
-import { createRequire } from 'node:module';
 
-import type * as AjvDraft04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv-draft-04';
 
+import { draft04Ajv, type Draft04Ajv } from '../json-schema.js';
 import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
 import { CosmosError, invalidOptionsError } from './errors.js';
@@ -105,15 +104,12 @@ function withoutIds(schema: unknown): unknown {
   return copy;
 }
 
-let ajv: AjvDraft04.default | undefined;
+let ajv: Draft04Ajv | undefined;
 const validators = new WeakMap<JsonSchema, ValidateFunction>();
 
-function getAjv(): AjvDraft04.default {
+function getAjv(): Draft04Ajv {
   if (ajv) return ajv;
-  // ajv is CommonJS: require() keeps this lazy and synchronous.
-  const require = createRequire(import.meta.url);
-  const { default: Ajv } = require('ajv-draft-04') as typeof AjvDraft04.default;
-  ajv = new Ajv({
+  ajv = draft04Ajv({
     allErrors: true,
     strict: false,
     logger: false,
