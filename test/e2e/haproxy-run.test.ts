@@ -207,12 +207,13 @@ describe('dcos haproxy run against dcos local', () => {
     await until('the start to be reported', () => actions().some((action) => action.action === 'started'));
 
     // Load: four clients, each sequential, fresh connection per request; bounded by count and by a stop flag.
+    // The count is far above what the test needs: running out early would starve the last check of traffic.
     const seen = new Map<string, number>();
     const failures: string[] = [];
     let total = 0;
     let stopLoad = false;
     const client = async () => {
-      for (let i = 0; i < 3_000 && !stopLoad; i++) {
+      for (let i = 0; i < 50_000 && !stopLoad; i++) {
         total++;
         await request(servicePort).then(
           (body) => seen.set(body, (seen.get(body) ?? 0) + 1),
