@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 
 import { PackageCommand } from '../../lib/cli/package-command.js';
-import { describePackage } from '../../lib/packages/describe.js';
+import { describePackage, describeView } from '../../lib/packages/describe.js';
 
 export default class PackageDescribe extends PackageCommand<typeof PackageDescribe> {
   static override summary = "Show a package's definition, options schema, versions or Marathon app";
@@ -31,15 +31,7 @@ export default class PackageDescribe extends PackageCommand<typeof PackageDescri
   async run() {
     const { flags } = this;
     const options = await this.readOptions(flags.options);
-    const view = flags['package-versions']
-      ? 'versions'
-      : flags.config
-        ? 'config'
-        : flags.render || options !== undefined || flags['app-id']
-          ? 'render'
-          : flags.app
-            ? 'template'
-            : 'package';
+    const view = describeView({ ...flags, options: options !== undefined });
     const result = await describePackage(await this.packages(), {
       packageName: this.args.name,
       view,

@@ -3,6 +3,21 @@ import type { PackageManager } from './types.js';
 
 export type DescribeView = 'package' | 'config' | 'template' | 'render' | 'versions';
 
+/** Which view the flags ask for: options or an app id imply a render, as in the DC/OS CLI. */
+export function describeView(flags: {
+  'package-versions'?: boolean;
+  config?: boolean;
+  render?: boolean;
+  app?: boolean;
+  options?: boolean;
+  'app-id'?: string | undefined;
+}): DescribeView {
+  if (flags['package-versions']) return 'versions';
+  if (flags.config) return 'config';
+  if (flags.render || flags.options || flags['app-id']) return 'render';
+  return flags.app ? 'template' : 'package';
+}
+
 export interface DescribeInput {
   packageName: string;
   packageVersion?: string;

@@ -3,6 +3,7 @@
  * changed with Cosmos's rules (`/package/repository/add|delete`), errors included.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 import { DcosError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
@@ -59,6 +60,14 @@ export function fileRepositoryStore(path: string): RepositoryStore {
       await writeFileAtomic(path, `${JSON.stringify({ repositories }, null, 2)}\n`);
     },
   };
+}
+
+/**
+ * A repository as the user typed it: the client-side manager reads it later from any directory, so a
+ * relative path means the caller's. Cosmos resolves URIs itself and gets them as given.
+ */
+export function repositoryUri(uri: string, manager: 'cosmos' | 'client', cwd = process.cwd()): string {
+  return manager === 'client' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? resolve(cwd, uri) : uri;
 }
 
 /** `list` with `repository` inserted at `index` (the end by default); the input list is not changed. */

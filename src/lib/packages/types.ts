@@ -7,9 +7,9 @@
 /** A JSON schema (draft-04) as found in a package's `config`. */
 export type JsonSchema = Record<string, unknown>;
 
-/** One package version as it appears in a Universe index (`packages[]`) and in describe v3's `package`. */
-export interface UniversePackage {
-  packagingVersion: '2.0' | '3.0' | '4.0' | '5.0';
+/** A package's descriptive fields (what `/package/list` returns): no template, schema or resources. */
+export interface PackageMetadata {
+  packagingVersion: string;
   name: string;
   version: string;
   /** Absent only in packaging 2.0 indexes; the manager then uses the entry's position. */
@@ -19,11 +19,17 @@ export interface UniversePackage {
   tags: string[];
   selected?: boolean;
   framework?: boolean;
-  scm?: string;
-  website?: string;
   preInstallNotes?: string;
   postInstallNotes?: string;
   postUninstallNotes?: string;
+  [extra: string]: unknown;
+}
+
+/** One package version as it appears in a Universe index (`packages[]`) and in describe v3's `package`. */
+export interface UniversePackage extends PackageMetadata {
+  packagingVersion: '2.0' | '3.0' | '4.0' | '5.0';
+  scm?: string;
+  website?: string;
   licenses?: { name: string; url: string }[];
   minDcosReleaseVersion?: string;
   /** Base64 of `marathon.json.mustache`; a package without it is CLI-only. */
@@ -31,7 +37,6 @@ export interface UniversePackage {
   resource?: Record<string, unknown>;
   config?: JsonSchema;
   command?: Record<string, unknown>;
-  [extra: string]: unknown;
 }
 
 export interface Repository {
@@ -66,23 +71,6 @@ export interface InstallResponse {
   appId?: string;
   postInstallNotes?: string;
   cli?: Record<string, unknown>;
-}
-
-/** A package's descriptive fields (what `/package/list` returns): no template, schema or resources. */
-export interface PackageMetadata {
-  packagingVersion: string;
-  name: string;
-  version: string;
-  releaseVersion?: number;
-  maintainer: string;
-  description: string;
-  tags: string[];
-  selected?: boolean;
-  framework?: boolean;
-  preInstallNotes?: string;
-  postInstallNotes?: string;
-  postUninstallNotes?: string;
-  [extra: string]: unknown;
 }
 
 /** `/package/list` entry: an installed app and the package it came from. */

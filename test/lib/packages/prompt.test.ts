@@ -22,6 +22,20 @@ import {
 import type { JsonSchema } from '../../../src/lib/packages/types.js';
 import { ROOT } from '../../helpers/cli.js';
 
+/** nginx 1.8.1's config defaults (its two optional settings without a default are absent). */
+const NGINX_DEFAULTS = {
+  nginx: {
+    mem: 1024,
+    instances: 1,
+    minimumHealthCapacity: 0.5,
+    bridge: false,
+    role: '*',
+    cpus: 1,
+    name: 'nginx',
+    maximumOverCapacity: 0.2,
+  },
+};
+
 const FIXTURES = join(ROOT, 'test/fixtures/cosmos/prompt');
 
 function fixture(name: string): JsonSchema {
@@ -123,18 +137,7 @@ describe('askOptions on real package schemas', () => {
       'nginx.instances (integer, ≥ 1): Number of instances to run.',
     );
     // The two optional settings without a default were skipped, so they are not in the options.
-    expect(options).toEqual({
-      nginx: {
-        mem: 1024,
-        instances: 1,
-        minimumHealthCapacity: 0.5,
-        bridge: false,
-        role: '*',
-        cpus: 1,
-        name: 'nginx',
-        maximumOverCapacity: 0.2,
-      },
-    });
+    expect(options).toEqual(NGINX_DEFAULTS);
   });
 
   it('walks cassandra three levels deep, by dotted path, keeping the nesting in the answers', async () => {
@@ -566,18 +569,7 @@ describe('changedOptions', () => {
   it('is empty when every answer is a default', async () => {
     const asker = new ScriptedAsker();
     const answers = await askOptions(fixture('nginx-1.8.1'), asker);
-    const defaults = {
-      nginx: {
-        mem: 1024,
-        instances: 1,
-        minimumHealthCapacity: 0.5,
-        bridge: false,
-        role: '*',
-        cpus: 1,
-        name: 'nginx',
-        maximumOverCapacity: 0.2,
-      },
-    };
+    const defaults = NGINX_DEFAULTS;
 
     expect(changedOptions(defaults, answers)).toEqual({});
   });

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
-
 import { Args, Flags } from '@oclif/core';
 
 import { PackageCommand } from '../../../lib/cli/package-command.js';
+import { repositoryUri } from '../../../lib/packages/repositories.js';
 
 export default class PackageRepoAdd extends PackageCommand<typeof PackageRepoAdd> {
   static override summary = 'Add a package repository';
@@ -24,14 +23,9 @@ export default class PackageRepoAdd extends PackageCommand<typeof PackageRepoAdd
 
   async run() {
     const manager = await this.packages();
-    // A relative path means the caller's directory; the client-side manager may read it from anywhere later.
-    const uri = manager.kind === 'client' ? absoluteIfPath(this.args.uri) : this.args.uri;
+    const uri = repositoryUri(this.args.uri, manager.kind);
     const repositories = await manager.addRepository({ name: this.args.name, uri }, this.flags.index);
     await this.render({ repositories }, () => this.log(`Added repository ${this.args.name}: ${uri}`));
     return repositories;
   }
-}
-
-function absoluteIfPath(uri: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : resolve(uri);
 }
