@@ -16,9 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProcess } from '../../src/lib/haproxy/reload.js';
 import { BIN, runCli, tempDcosDir } from '../helpers/cli.js';
 import { processAlive, until } from '../helpers/wait.js';
+import { fetchWithToken, localToken } from '../helpers/local.js';
 import { jsonOf, printed } from './fakes.js';
 
 const dcosDir = tempDcosDir();
+/** fetch with the token of the daemon these tests start. */
+const api = fetchWithToken(() => localToken(join(dcosDir, 'local')));
 const env = { DCOS_DIR: dcosDir };
 const work = mkdtempSync(join(tmpdir(), 'dcos-haproxy-run-'));
 let url: string;
@@ -74,7 +77,7 @@ function request(port: number, timeoutMs = 10_000): Promise<string> {
 }
 
 async function tasksOf(appId: string): Promise<string[]> {
-  const response = await fetch(`${url}/service/marathon/v2/apps${appId}?embed=app.tasks`);
+  const response = await api(`${url}/service/marathon/v2/apps${appId}?embed=app.tasks`);
   const { app } = (await response.json()) as { app: { tasks: Array<{ id: string; state: string }> } };
   return app.tasks.filter((task) => task.state === 'TASK_RUNNING').map((task) => task.id);
 }

@@ -8,8 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processAlive, until } from '../helpers/wait.js';
 
 import { runCli, tempDcosDir } from '../helpers/cli.js';
+import { fetchWithToken, localToken } from '../helpers/local.js';
 
 const dcosDir = tempDcosDir();
+/** fetch with the token of the daemon these tests start. */
+const api = fetchWithToken(() => localToken(join(dcosDir, 'local')));
 const env = { DCOS_DIR: dcosDir };
 const stateDir = join(dcosDir, 'local');
 
@@ -30,7 +33,7 @@ function taskPids(): number[] {
 }
 
 async function runningTasks(url: string, appId: string): Promise<number> {
-  const response = await fetch(`${url}/service/marathon/v2/apps${appId}`);
+  const response = await api(`${url}/service/marathon/v2/apps${appId}`);
   if (response.status !== 200) return -1;
   return ((await response.json()) as { app: { tasksRunning: number } }).app.tasksRunning;
 }
@@ -82,7 +85,7 @@ describe('dcos local start | status | stop | reset', () => {
 
   it('keeps apps across a SIGKILL of the daemon, cleans up the orphaned tasks and relaunches them', async () => {
     const { url, pid } = daemon();
-    const created = await fetch(`${url}/service/marathon/v2/apps`, {
+    const created = await api(`${url}/service/marathon/v2/apps`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id: '/keep', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 2 }),

@@ -18,9 +18,12 @@ import {
   type CliResult,
 } from '../helpers/cli.js';
 import { processAlive, until } from '../helpers/wait.js';
+import { fetchWithToken, localToken } from '../helpers/local.js';
 import { jsonOf, linesOf, printed } from './fakes.js';
 
 const dcosDir = tempDcosDir();
+/** fetch with the token of the daemon these tests start. */
+const authorizedFetch = fetchWithToken(() => localToken(join(dcosDir, 'local')));
 const env = { DCOS_DIR: dcosDir };
 const stateDir = join(dcosDir, 'local');
 const SHELL_JSON = join(ROOT, 'examples', 'shell.json');
@@ -67,7 +70,7 @@ let url: string;
 
 /** Marathon's own answer, for checking state (the CLI's output is checked where it is what the test is about). */
 async function api<T>(path: string): Promise<T> {
-  const response = await fetch(`${url}/service/marathon${path}`);
+  const response = await authorizedFetch(`${url}/service/marathon${path}`);
   expect(response.status, path).toBe(200);
   return (await response.json()) as T;
 }

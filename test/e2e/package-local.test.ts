@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROOT, runCli, startCliOnTerminal, tempDcosDir, type CliResult } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { fetchWithToken, localToken } from '../helpers/local.js';
 import { jsonOf, printed, seedCluster, optionsFile } from './fakes.js';
 
 const dcosDir = tempDcosDir();
+/** fetch with the token of the daemon these tests start. */
+const api = fetchWithToken(() => localToken(join(dcosDir, 'local')));
 const env = { DCOS_DIR: dcosDir };
 let url: string;
 
@@ -28,7 +31,7 @@ interface App {
 }
 
 async function marathonApp(id: string): Promise<App | undefined> {
-  const response = await fetch(`${url}/service/marathon/v2/apps${id}?embed=app.tasks`);
+  const response = await api(`${url}/service/marathon/v2/apps${id}?embed=app.tasks`);
   if (response.status === 404) return undefined;
   return ((await response.json()) as { app: App }).app;
 }
@@ -140,7 +143,12 @@ describe('dcos package on a plain Marathon cluster (client-side, the same daemon
   const plain = (...args: string[]) => pkg(...args, '--cluster', 'plain');
 
   beforeAll(async () => {
-    seedCluster(dcosDir, 'plain-marathon', { name: 'plain', url, type: 'marathon' });
+    seedCluster(dcosDir, 'plain-marathon', {
+      name: 'plain',
+      url,
+      type: 'marathon',
+      token: localToken(join(dcosDir, 'local')),
+    });
     const added = await plain('repo', 'add', 'bundled', join(ROOT, 'local-universe'));
     expect(added.code, printed(added)).toBe(0);
   });

@@ -12,9 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROOT, runCli, tempDcosDir, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { fetchWithToken, localToken } from '../helpers/local.js';
 import { jsonOf, printed } from './fakes.js';
 
 const dcosDir = tempDcosDir();
+/** fetch with the token of the daemon these tests start. */
+const api = fetchWithToken(() => localToken(join(dcosDir, 'local')));
 const env = { DCOS_DIR: dcosDir };
 const SHELL_JSON = join(ROOT, 'examples', 'shell.json');
 const TICKER_JSON = join(dcosDir, 'ticker.json');
@@ -31,7 +34,7 @@ interface MarathonTask {
 let url: string;
 
 async function marathonTasks(appId: string): Promise<MarathonTask[]> {
-  const response = await fetch(`${url}/service/marathon/v2/tasks`);
+  const response = await api(`${url}/service/marathon/v2/tasks`);
   const { tasks } = (await response.json()) as { tasks: MarathonTask[] };
   return tasks.filter((task) => task.appId === appId);
 }

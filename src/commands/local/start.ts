@@ -6,6 +6,7 @@ import { dcosDir } from '../../lib/config/clusters.js';
 import {
   attachLocalCluster,
   localDir,
+  NO_AUTH_WARNING,
   runForeground,
   startDaemon,
   type StartResult,
@@ -37,6 +38,12 @@ export default class LocalStart extends DcosCommand<typeof LocalStart> {
     foreground: Flags.boolean({
       description: 'run in this terminal until Ctrl-C instead of in the background',
     }),
+    auth: Flags.boolean({
+      description:
+        'require the token (kept in the state directory, sent by this CLI); --no-auth lets anyone who reaches the port in',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   protected override interruptGraceMs = 20_000;
@@ -48,21 +55,36 @@ export default class LocalStart extends DcosCommand<typeof LocalStart> {
       port: this.flags.port,
       agents: this.flags.agents,
       maxTasks: this.flags['max-tasks'],
+      auth: this.flags.auth,
     };
-    const report = (result: StartResult) =>
-      this.render(result, () => {
+    const report = (result: StartResult) => {
+      if (!result.auth) this.warnLine(NO_AUTH_WARNING);
+      else if (!options.auth) {
+        this.warnLine(
+          'dcos local is already running with authentication on; --no-auth applies to a new start',
+        );
+      }
+      return this.render(result, () => {
         const verb = result.alreadyRunning ? 'is already running' : 'is running';
         this.log(
           `dcos local ${verb} at ${result.url} with ${result.agents} agents (cluster "local" attached).`,
         );
       });
+    };
     if (this.flags.foreground) {
       await runForeground(options, store, this.abortController.signal, (result) => void report(result));
-      return { url: '', pid: process.pid, clusterId: '', agents: options.agents, alreadyRunning: false };
+      return {
+        url: '',
+        pid: process.pid,
+        clusterId: '',
+        agents: options.agents,
+        alreadyRunning: false,
+        auth: options.auth,
+      };
     }
     this.progress('Starting dcos local ...');
     const result = await startDaemon(options, this.abortController.signal);
-    await attachLocalCluster(store, result.url, result.clusterId);
+    await attachLocalCluster(store, options.dir, result.url, result.clusterId);
     await report(result);
     return result;
   }

@@ -19,6 +19,8 @@ export default class LocalStatus extends DcosCommand<typeof LocalStatus> {
       this.log(
         `dcos local is running at ${status.url} (pid ${status.pid}, ${status.agents} agents, since ${status.startedAt}).`,
       );
+      if (status.auth === false)
+        this.log('Authentication is off (--no-auth): anyone who reaches the port gets in.');
       if (status.apps !== undefined) {
         this.log(
           `${status.apps} apps, ${status.tasks} tasks, ${status.deployments} deployments in progress.`,

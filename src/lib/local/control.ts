@@ -11,12 +11,15 @@ import { ensurePrivateDir } from '../fs-atomic.js';
 import { killOrphans } from './executor/process.js';
 import { processAlive } from './proc.js';
 import { loadState } from './state-store.js';
+import { readToken } from './token.js';
 
 export const DAEMON_FILE = 'daemon.json';
 export const LOG_FILE = 'daemon.log';
 export const LOCAL_CLUSTER_NAME = 'local';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 20_000;
+export const NO_AUTH_WARNING =
+  'dcos local runs without authentication (--no-auth): any local user, and any web page that finds its port, can run commands as you';
 
 export interface DaemonInfo {
   pid: number;
@@ -25,6 +28,8 @@ export interface DaemonInfo {
   clusterId: string;
   agents: number;
   startedAt: string;
+  /** false: started with --no-auth (absent in files written before the token existed: those had none). */
+  auth?: boolean;
 }
 
 export interface StartOptions {
@@ -32,6 +37,8 @@ export interface StartOptions {
   port: number;
   agents: number;
   maxTasks: number;
+  /** false: `--no-auth`. */
+  auth: boolean;
 }
 
 export interface StartResult {
@@ -40,6 +47,7 @@ export interface StartResult {
   clusterId: string;
   agents: number;
   alreadyRunning: boolean;
+  auth: boolean;
 }
 
 export interface LocalStatus {
@@ -49,6 +57,7 @@ export interface LocalStatus {
   url?: string;
   agents?: number;
   startedAt?: string;
+  auth?: boolean;
   apps?: number;
   tasks?: number;
   deployments?: number;
@@ -97,6 +106,7 @@ export async function startDaemon(options: StartOptions, signal?: AbortSignal): 
       clusterId: existing.clusterId,
       agents: existing.agents,
       alreadyRunning: true,
+      auth: existing.auth !== false,
     };
   }
   await ensurePrivateDir(options.dir);
@@ -115,6 +125,7 @@ export async function startDaemon(options: StartOptions, signal?: AbortSignal): 
       String(options.agents),
       '--max-tasks',
       String(options.maxTasks),
+      ...(options.auth ? [] : ['--no-auth']),
     ],
     { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NODE_OPTIONS: '' } },
   );
@@ -144,6 +155,7 @@ export async function startDaemon(options: StartOptions, signal?: AbortSignal): 
         clusterId: info.clusterId,
         agents: info.agents,
         alreadyRunning: false,
+        auth: info.auth !== false,
       };
     await sleep(25);
   }
@@ -152,14 +164,23 @@ export async function startDaemon(options: StartOptions, signal?: AbortSignal): 
   });
 }
 
-/** Makes `local` the attached cluster, pointing at the daemon's current URL. */
-export async function attachLocalCluster(store: ClusterStore, url: string, clusterId: string): Promise<void> {
+/**
+ * Makes `local` the attached cluster, pointing at the daemon's current URL with its token as
+ * `core.dcos_acs_token`, so this CLI and the DC/OS CLI reading the same config both send it.
+ */
+export async function attachLocalCluster(
+  store: ClusterStore,
+  dir: string,
+  url: string,
+  clusterId: string,
+): Promise<void> {
   const clusters = await store.list();
   const existing = clusters.find(
     (cluster) =>
       cluster.id === clusterId ||
       (clusterName(cluster) === LOCAL_CLUSTER_NAME && cluster.settings['cluster.type'] === 'local'),
   );
+  const token = await readToken(dir);
   const settings: Settings = {
     ...(existing?.settings ?? {}),
     'core.dcos_url': url,
@@ -167,6 +188,8 @@ export async function attachLocalCluster(store: ClusterStore, url: string, clust
     'cluster.name': LOCAL_CLUSTER_NAME,
     'cluster.type': 'local',
   };
+  if (token) settings['core.dcos_acs_token'] = token;
+  else delete settings['core.dcos_acs_token'];
   const id = existing?.id ?? clusterId;
   await store.save(id, settings);
   await store.attach(id);
@@ -211,9 +234,16 @@ export async function localStatus(dir: string): Promise<LocalStatus> {
     url: info.url,
     agents: info.agents,
     startedAt: info.startedAt,
+    auth: info.auth !== false,
   };
   const { HttpClient } = await import('../http/client.js');
-  const client = new HttpClient({ baseUrl: `${info.url}/service/marathon`, timeoutMs: 3_000, tries: 1 });
+  const token = await readToken(dir).catch(() => undefined);
+  const client = new HttpClient({
+    baseUrl: `${info.url}/service/marathon`,
+    timeoutMs: 3_000,
+    tries: 1,
+    ...(token ? { token } : {}),
+  });
   try {
     const [apps, tasks, deployments] = await Promise.all([
       client.get<{ apps: unknown[] }>('/v2/apps'),
@@ -267,13 +297,14 @@ export async function runForeground(
   await ensurePrivateDir(options.dir);
   const { startLocalCluster } = await import('./server.js');
   const cluster = await startLocalCluster(options);
-  await attachLocalCluster(store, cluster.url, cluster.engine.clusterId);
+  await attachLocalCluster(store, options.dir, cluster.url, cluster.engine.clusterId);
   onReady({
     url: cluster.url,
     pid: process.pid,
     clusterId: cluster.engine.clusterId,
     agents: cluster.engine.agents.length,
     alreadyRunning: false,
+    auth: cluster.token !== undefined,
   });
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

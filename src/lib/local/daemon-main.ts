@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { writeFileAtomic } from '../fs-atomic.js';
-import { DAEMON_FILE, type DaemonInfo } from './control.js';
+import { DAEMON_FILE, NO_AUTH_WARNING, type DaemonInfo } from './control.js';
 import { startLocalCluster } from './server.js';
 
 const { values } = parseArgs({
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     agents: { type: 'string', default: '3' },
     'max-tasks': { type: 'string', default: '200' },
+    'no-auth': { type: 'boolean', default: false },
   },
 });
 
@@ -25,6 +26,7 @@ try {
     port: Number(values.port),
     agents: Number(values.agents),
     maxTasks: Number(values['max-tasks']),
+    auth: !values['no-auth'],
   });
   const info: DaemonInfo = {
     pid: process.pid,
@@ -33,11 +35,13 @@ try {
     clusterId: cluster.engine.clusterId,
     agents: cluster.engine.agents.length,
     startedAt: new Date().toISOString(),
+    auth: cluster.token !== undefined,
   };
   await writeFileAtomic(join(dir, DAEMON_FILE), `${JSON.stringify(info)}\n`);
   log(
     `listening on ${cluster.url} (${info.agents} agents, ${cluster.orphansKilled} orphaned tasks cleaned up)`,
   );
+  if (!info.auth) log(`WARNING: ${NO_AUTH_WARNING}`);
   // What a master/Marathon log would show, so `dcos node log` (served from this file) has something to follow.
   cluster.engine.events.listen((event) => {
     if (event.eventType === 'status_update_event') {

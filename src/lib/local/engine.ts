@@ -40,6 +40,8 @@ export interface EngineOptions {
   port: number;
   now?: () => Date;
   tickMs?: number;
+  /** The token the cluster's API wants, handed to tasks as DCOS_LOCAL_TOKEN. */
+  token?: string;
 }
 
 export interface DeployOptions {
@@ -748,6 +750,7 @@ export class Engine {
       resources: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus },
       labels: app.labels,
       clusterUrl: `http://${this.options.host}:${this.options.port}`,
+      ...(this.options.token ? { clusterToken: this.options.token } : {}),
     });
     this.persist();
   }

@@ -95,6 +95,8 @@ export interface LocalPackageManagerOptions {
   dir: string;
   /** The daemon's own URL (`http://127.0.0.1:<port>`), whose `/service/marathon` installs go to. */
   clusterUrl: string;
+  /** The daemon's own token, when it wants one. */
+  token?: string;
 }
 
 /**
@@ -104,7 +106,12 @@ export interface LocalPackageManagerOptions {
 export function localPackageManagers(options: LocalPackageManagerOptions): () => PackageManager {
   const store = localRepositoryStore(options.dir);
   const marathon = new MarathonClient(
-    new HttpClient({ baseUrl: options.clusterUrl, timeoutMs: 30_000, tries: 1 }),
+    new HttpClient({
+      baseUrl: options.clusterUrl,
+      timeoutMs: 30_000,
+      tries: 1,
+      ...(options.token ? { token: options.token } : {}),
+    }),
     `${options.clusterUrl}/service/marathon`,
   );
   const remote = new Map<string, { at: number; packages: Promise<UniversePackage[]> }>();

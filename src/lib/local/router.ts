@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { bodyTooLarge, MAX_BODY_BYTES, type Refusal } from './guard.js';
+
 export interface RouteContext {
   request: IncomingMessage;
   response: ServerResponse;
@@ -13,9 +15,13 @@ export interface RouteContext {
 
 export type Handler = (context: RouteContext) => Promise<void> | void;
 
-export const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
 export class BodyTooLargeError extends Error {}
+
+/**
+ * Past this, a refused request's body is no longer read and thrown away: the connection is cut instead. Up to
+ * it, the client (which may still be sending) gets to read the refusal rather than a reset.
+ */
+const MAX_DISCARDED_BYTES = 8 * MAX_BODY_BYTES;
 
 export function sendJson(
   response: ServerResponse,
@@ -95,7 +101,11 @@ export class Router {
         return;
       }
       if (error instanceof BodyTooLargeError) {
-        sendJson(response, 413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+        refuse(request, response, bodyTooLarge());
+        return;
+      }
+      if (error instanceof URIError) {
+        sendJson(response, 400, { message: 'Malformed percent-encoding in the request' });
         return;
       }
       sendJson(response, 500, { message: (error as Error).message });
@@ -110,8 +120,8 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        request.removeAllListeners('data');
         reject(new BodyTooLargeError());
-        request.destroy();
         return;
       }
       chunks.push(chunk);
@@ -119,4 +129,18 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/**
+ * Answers a request that will not be served. Its body, if the client is still sending one, is read and thrown
+ * away (as Node does for any unread body) so the answer is not lost to a reset, up to a bound past which the
+ * connection is cut.
+ */
+export function refuse(request: IncomingMessage, response: ServerResponse, refusal: Refusal): void {
+  let discarded = 0;
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) request.socket.destroy();
+  });
+  sendJson(response, refusal.status, refusal.body, refusal.headers);
 }

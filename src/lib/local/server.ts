@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -8,7 +8,9 @@ import { Engine } from './engine.js';
 import { systemV1 } from './logs.js';
 import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
-import { Router, sendJson, type RouteContext } from './router.js';
+import { checkRequest } from './guard.js';
+import { refuse, Router, sendJson, type RouteContext } from './router.js';
+import { ensureToken } from './token.js';
 import type { PackageManager } from '../packages/types.js';
 
 export interface LocalClusterOptions {
@@ -18,6 +20,8 @@ export interface LocalClusterOptions {
   maxTasks: number;
   host?: string;
   tickMs?: number;
+  /** false: serve without the token (`dcos local start --no-auth`). */
+  auth?: boolean;
 }
 
 export interface RunningCluster {
@@ -25,6 +29,8 @@ export interface RunningCluster {
   server: Server;
   url: string;
   port: number;
+  /** What clients must send (`Authorization: token=...`); undefined when authentication is off. */
+  token: string | undefined;
   orphansKilled: number;
   close(): Promise<void>;
 }
@@ -56,6 +62,7 @@ function metadata(engine: Engine) {
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<RunningCluster> {
   const host = options.host ?? '127.0.0.1';
+  const token = options.auth === false ? undefined : await ensureToken(options.dir);
   const engine = new Engine({
     dir: options.dir,
     agents: options.agents,
@@ -63,6 +70,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     host,
     port: options.port,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+    ...(token ? { token } : {}),
   });
   const marathon = new MarathonApi(engine);
   const mesos = new MesosApi(engine);
@@ -71,7 +79,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
   let packageManagers: Promise<() => PackageManager> | undefined;
   const cosmos = cosmosRoutes(async () => {
     packageManagers ??= import('./packages.js').then(({ localPackageManagers }) =>
-      localPackageManagers({ dir: options.dir, clusterUrl: `http://${host}:${engine.masterAddress.port}` }),
+      localPackageManagers({
+        dir: options.dir,
+        clusterUrl: `http://${host}:${engine.masterAddress.port}`,
+        ...(token ? { token } : {}),
+      }),
     );
     return (await packageManagers)();
   });
@@ -96,7 +108,25 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     .mount('/package', cosmos.package)
     // DC/OS answers 200 here when authentication is off, which `dcos cluster setup` checks.
     .mount('/pkgpanda', (context) => sendJson(context.response, 200, {}));
-  const server = createServer((request, response) => void router.handle(request, response));
+  const refusalFor = (request: IncomingMessage) =>
+    checkRequest(request, { port: engine.masterAddress.port, token });
+  const server = createServer((request, response) => {
+    const refusal = refusalFor(request);
+    if (refusal) refuse(request, response, refusal);
+    else void router.handle(request, response);
+  });
+  // A client that asks before sending its body (`Expect: 100-continue`, as curl does for big ones) is refused
+  // before it sends anything.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const refusal = refusalFor(request);
+    if (refusal) {
+      response.shouldKeepAlive = false;
+      refuse(request, response, refusal);
+      return;
+    }
+    response.writeContinue();
+    void router.handle(request, response);
+  });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -117,6 +147,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     server,
     url: `http://${host}:${port}`,
     port,
+    token,
     orphansKilled,
     close: () =>
       (closing ??= (async () => {

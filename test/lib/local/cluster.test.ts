@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { fetchWithToken } from '../../helpers/local.js';
 import { processAlive, until } from '../../helpers/wait.js';
 
 import type { MarathonEvent } from '../../../src/lib/local/events.js';
@@ -16,6 +17,7 @@ const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 
 let cluster: RunningCluster;
 let dir: string;
 const events: MarathonEvent[] = [];
+const fetch = fetchWithToken(() => cluster?.token);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dcos-local-'));
@@ -613,7 +615,7 @@ describe('dcos local: events, versions and restart', () => {
   it('streams Marathon events over SSE: attached first, filtered by event_type', async () => {
     const { HttpClient } = await import('../../../src/lib/http/client.js');
     const { followEvents } = await import('../../../src/lib/http/sse.js');
-    const client = new HttpClient({ baseUrl: `${cluster.url}/service/marathon` });
+    const client = new HttpClient({ baseUrl: `${cluster.url}/service/marathon`, token: cluster.token });
     const controller = new AbortController();
     const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
     const reading = (async () => {
@@ -678,7 +680,7 @@ describe('dcos local: shutting down', () => {
     const ownDir = await mkdtemp(join(tmpdir(), 'dcos-local-close-'));
     const own = await startLocalCluster({ dir: ownDir, port: 0, agents: 1, maxTasks: 10, tickMs: 50 });
     try {
-      await fetch(`${own.url}/service/marathon/v2/apps`, {
+      await fetchWithToken(() => own.token)(`${own.url}/service/marathon/v2/apps`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ id: '/stay', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 2 }),

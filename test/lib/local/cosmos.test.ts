@@ -57,7 +57,7 @@ async function send<T>(
 ) {
   const response = await fetch(`${cluster.url}${path}`, {
     method,
-    headers,
+    headers: { authorization: `token=${cluster.token}`, ...headers },
     ...(body === undefined ? {} : { body }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -536,8 +536,9 @@ describe('dcos local Cosmos: installing', () => {
 
 describe("dcos local Cosmos: the CLI's Cosmos client", () => {
   it('describes, installs and reports invalid options by field through CosmosPackageManager', async () => {
-    const manager = new CosmosPackageManager(new HttpClient({ baseUrl: cluster.url, tries: 1 }), cluster.url);
-    expect(await cosmosAvailable(new HttpClient({ baseUrl: cluster.url, tries: 1 }), cluster.url)).toBe(true);
+    const client = () => new HttpClient({ baseUrl: cluster.url, tries: 1, token: cluster.token });
+    const manager = new CosmosPackageManager(client(), cluster.url);
+    expect(await cosmosAvailable(client(), cluster.url)).toBe(true);
     expect((await manager.describe('hello-web')).releaseVersion).toBe(0);
     expect((await manager.search('dns')).map((pkg) => pkg.name)).toEqual(['mesos-dns']);
     const failure = await manager

@@ -30,7 +30,8 @@
  * 5. what only dcos local gives, so a task can drive this CLI against this cluster whatever is on PATH or in
  *    ~/.dcos (the bundled packages run `dcos dns serve` and `dcos haproxy run` this way): DCOS_LOCAL_NODE (this
  *    node binary), DCOS_LOCAL_CLI (this installation's bin/run.js) and DCOS_LOCAL_URL (the cluster's URL, when
- *    the spec has `clusterUrl`);
+ *    the spec has `clusterUrl`) and DCOS_LOCAL_TOKEN (the token its API wants, when the spec has `clusterToken`:
+ *    a task runs as the user, who can read the token file anyway, so this gives it nothing new);
  * 6. the app's `env` (spec.env) — it wins over all of the above, as in Marathon, whose command builder is
  *    `taskContextEnv ++ portsEnv ++ HOST ++ app.env` (later keys win);
  * 7. DCOS_LOCAL_TASK_ID = taskId, which the app cannot override: `killOrphans` uses it (or MESOS_TASK_ID) to
@@ -73,6 +74,8 @@ export interface LaunchSpec {
   labels?: Record<string, string>;
   /** Optional: the local cluster's URL, for DCOS_LOCAL_URL. */
   clusterUrl?: string;
+  /** Optional: the local cluster's token, for DCOS_LOCAL_TOKEN. */
+  clusterToken?: string;
 }
 
 export interface TaskEvents {
@@ -192,6 +195,7 @@ export function marathonTaskEnv(spec: LaunchSpec): Record<string, string> {
   env.DCOS_LOCAL_NODE = process.execPath;
   env.DCOS_LOCAL_CLI = cliScript();
   if (spec.clusterUrl !== undefined) env.DCOS_LOCAL_URL = spec.clusterUrl;
+  if (spec.clusterToken !== undefined) env.DCOS_LOCAL_TOKEN = spec.clusterToken;
   Object.assign(env, spec.env);
   env.DCOS_LOCAL_TASK_ID = spec.taskId;
   return env;

@@ -143,6 +143,16 @@ describe('TaskRunner: launching', () => {
     expect(buildTaskEnv(spec('/sandboxes', 't'), {}).PORT).toBeUndefined(); // no ports, no PORT variables
   });
 
+  it("gives the cluster's URL and token, never the daemon's own DCOS_ACS_TOKEN", () => {
+    const env = buildTaskEnv(
+      { ...spec('/sandboxes', 't'), clusterUrl: 'http://127.0.0.1:1234', clusterToken: 'the-token' },
+      { PATH: '/bin', DCOS_ACS_TOKEN: 'the user token for another cluster' },
+    );
+    expect(env).toMatchObject({ DCOS_LOCAL_URL: 'http://127.0.0.1:1234', DCOS_LOCAL_TOKEN: 'the-token' });
+    expect(env.DCOS_ACS_TOKEN).toBeUndefined();
+    expect(buildTaskEnv(spec('/sandboxes', 't'), {}).DCOS_LOCAL_TOKEN).toBeUndefined();
+  });
+
   it('appends stdout and stderr to files in the sandbox', async () => {
     const root = await tempDir('dcos-exec-');
     const sandbox = join(root, 'io.t');
