@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { median, postBenchApps, timeProcess } from './lib.js';
+import { localApi, median, postBenchApps, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -19,6 +19,7 @@ const IDLE_SECONDS = 5;
 
 const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-local-'));
 const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
+const api = localApi(dcosDir);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dcos = (...commandArgs) =>
@@ -53,11 +54,11 @@ try {
 
   const marathon = `${url}/service/marathon`;
   const began = process.hrtime.bigint();
-  await postBenchApps(url, APPS, 1);
+  await postBenchApps(api, url, APPS, 1);
 
   let running = 0;
   for (let attempt = 0; attempt < 600 && running < APPS; attempt++) {
-    const { tasks } = await (await fetch(`${marathon}/v2/tasks`)).json();
+    const { tasks } = await (await api(`${marathon}/v2/tasks`)).json();
     running = tasks.filter((task) => task.state === 'TASK_RUNNING').length;
     if (running < APPS) await sleep(50);
   }

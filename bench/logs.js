@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { median } from './lib.js';
+import { localApi, median } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -24,6 +24,7 @@ const LINE = `dcos task log benchmark ${'0123456789'.repeat(7)}xxxx`;
 
 const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-logs-'));
 const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
+const api = localApi(dcosDir);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const dcos = (...args) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
 
@@ -51,7 +52,7 @@ function timedRead(task) {
 }
 
 async function json(url) {
-  const response = await fetch(url);
+  const response = await api(url);
   if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
   return response.json();
 }
@@ -81,7 +82,7 @@ try {
     mem: 32,
     instances: 1,
   };
-  const post = await fetch(`${url}/service/marathon/v2/apps`, {
+  const post = await api(`${url}/service/marathon/v2/apps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(app),

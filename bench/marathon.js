@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { median, postBenchApps, timeProcess } from './lib.js';
+import { localApi, median, postBenchApps, timeProcess } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
@@ -18,18 +18,18 @@ const TARGET = 3.0;
 
 const dcosDir = mkdtempSync(join(tmpdir(), 'dcos-bench-marathon-'));
 const env = { ...process.env, DCOS_DIR: dcosDir, NO_COLOR: '1' };
+const api = localApi(dcosDir);
 const dcos = (...args) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
 
 /** Measuring while the daemon still finishes the 1 000 deployments would time the daemon, not the CLI. */
 async function settled(url) {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const deployments = await (await fetch(`${url}/service/marathon/v2/deployments`)).json();
+    const deployments = await (await api(`${url}/service/marathon/v2/deployments`)).json();
     if (deployments.length === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // Warm the daemon's JIT on the request under test: the benchmark is about the CLI, not a cold server.
-  for (let request = 0; request < 30; request++)
-    await (await fetch(`${url}/service/marathon/v2/apps`)).text();
+  for (let request = 0; request < 30; request++) await (await api(`${url}/service/marathon/v2/apps`)).text();
   await new Promise((resolve) => setTimeout(resolve, 1000));
 }
 
@@ -38,7 +38,7 @@ try {
   if (start.status !== 0) throw new Error(start.stderr);
   const { url } = JSON.parse(start.stdout);
   // No instances: the benchmark is about listing 1 000 definitions, not running 1 000 processes.
-  await postBenchApps(url, APPS, 0);
+  await postBenchApps(api, url, APPS, 0);
   await settled(url);
 
   const baseline = [];
