@@ -40,11 +40,12 @@ afterAll(async () => {
 });
 
 describe('dcos dns serve answered by real dig', () => {
-  it('answers A with aa and ra, owner lowercased', async () => {
+  it("answers A with aa and ra, the owner in the asker's case", async () => {
     const out = await dig(main, 'CHRONOS.Marathon.MESOS', 'A');
     expect(status(out)).toBe('NOERROR');
     expect(flags(out)).toBe('qr aa rd ra');
-    expect(section(out, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
+    expect(section(out, 'QUESTION')).toEqual([';CHRONOS.Marathon.MESOS. IN A']);
+    expect(section(out, 'ANSWER')).toEqual(['CHRONOS.Marathon.MESOS. 60 IN A 1.2.3.11']);
   });
 
   it('answers AAAA', async () => {
@@ -137,6 +138,14 @@ describe('dcos dns serve: truncation and EDNS0 with 300 instances', () => {
     expect(flags(old)).toContain('tc');
     expect(section(old, 'ANSWER')).toHaveLength(29);
     expect(old).not.toContain('EDNS:');
+  });
+
+  it('lowercases the A owner in --compat mode, as Mesos-DNS does', async () => {
+    const out = await dig(compat, 'BIG.Marathon.mesos', 'A', '+tcp');
+    expect(section(out, 'QUESTION')).toEqual([';BIG.Marathon.mesos. IN A']);
+    expect(new Set(section(out, 'ANSWER').map((row) => row.split(' ')[0]))).toEqual(
+      new Set(['big.marathon.mesos.']),
+    );
   });
 });
 
