@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { ipv6Bytes, isLoopbackAddress } from '../../../src/lib/dns/addresses.js';
 import {
-  ipv6Bytes,
-  isLoopbackAddress,
   ResponseRateLimiter,
   sourcePrefix,
   type RateLimiterOptions,
