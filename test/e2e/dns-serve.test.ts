@@ -180,6 +180,53 @@ describe('dcos dns serve: forwarding', () => {
   });
 });
 
+describe('dcos dns serve: safe defaults', () => {
+  it('listens on 127.0.0.1 (DNS and HTTP) and refuses names outside the domain unless given resolvers', async () => {
+    const served = await startDnsServe(
+      ['--state', FAKE],
+      { DCOS_DIR: tempDcosDir() },
+      { listenFlags: false },
+    );
+    running.push(served);
+    expect(served.dns.address).toBe('127.0.0.1');
+    expect(served.http!.address).toBe('127.0.0.1');
+    const out = await digAt(served.dns.port, 'example.org', 'A');
+    expect(status(out)).toBe('REFUSED');
+    expect(served.stderr()).toBe('');
+  });
+
+  it("rejects a resolver that is the server's own listener, with one line", async () => {
+    const port = String(main.dns.port);
+    const result = await runCli(
+      [
+        'dns',
+        'serve',
+        '--state',
+        FAKE,
+        '--port',
+        port,
+        '--http-port',
+        '0',
+        '--resolver',
+        `127.0.0.1:${port}`,
+      ],
+      { env: { DCOS_DIR: tempDcosDir() } },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `Error: resolvers: "127.0.0.1:${port}" is this server's own DNS listener (127.0.0.1:${port}); forwarding to it would loop`,
+    );
+  });
+
+  it('rejects --external without resolvers', async () => {
+    const result = await runCli(['dns', 'serve', '--state', FAKE, '--port', '0', '--external'], {
+      env: { DCOS_DIR: tempDcosDir() },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('forwarding names outside "mesos" needs resolvers');
+  });
+});
+
 describe('dcos dns serve lifecycle', () => {
   it('re-reads --state on refresh and exits 0 on SIGTERM', async () => {
     const state = join(dir, 'changing.json');
