@@ -94,15 +94,20 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
     );
   });
 
-  it('says where a name outside the domain would be forwarded, or REFUSED with --no-external', async () => {
-    const forwarded = await lookup('example.org', '--state', FAKE);
-    expect(forwarded.code).toBe(0);
-    expect(forwarded.stdout).toBe(
-      ';; example.org. is outside the domain mesos: the server would forward it to 8.8.8.8\n',
-    );
-    const refused = await lookup('example.org', '--state', FAKE, '--no-external');
+  it('says where a name outside the domain would be forwarded, or REFUSED as dns serve would', async () => {
+    // dns serve forwards only to resolvers it is given; by default it refuses.
+    const refused = await lookup('example.org', '--state', FAKE);
     expect(refused.code).toBe(0);
     expect(status(refused.stdout)).toBe('REFUSED');
+    const config = join(mkdtempSync(join(tmpdir(), 'dcos-dns-lookup-')), 'config.json');
+    writeFileSync(config, JSON.stringify({ resolvers: ['192.0.2.53'] }));
+    const forwarded = await lookup('example.org', '--state', FAKE, '--config', config);
+    expect(forwarded.code).toBe(0);
+    expect(forwarded.stdout).toBe(
+      ';; example.org. is outside the domain mesos: the server would forward it to 192.0.2.53\n',
+    );
+    const off = await lookup('example.org', '--state', FAKE, '--config', config, '--no-external');
+    expect(status(off.stdout)).toBe('REFUSED');
   });
 
   it('retries a truncated UDP answer over TCP and says so, as dig does', async () => {
