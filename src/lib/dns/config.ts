@@ -243,10 +243,17 @@ export function serveDnsConfig(
     if (!explicit.has('HTTPListener')) base.HTTPListener = SAFE_LISTENER;
     if (!explicit.has('Resolvers')) base.Resolvers = [];
   }
-  const next = applyDnsOverrides(base, overrides, { requireMasters: options.requireMasters ?? false });
-  const forwardsSomewhere = next.Resolvers.length > 0 || Object.keys(next.ZoneResolvers).length > 0;
-  const externalChosen = overrides.externalOn !== undefined || explicit.has('ExternalOn');
-  if (!compat && !externalChosen) next.ExternalOn = forwardsSomewhere;
+  const validation = { requireMasters: options.requireMasters ?? false };
+  const merged = applyDnsOverrides(base, overrides, validation);
+  const forwardsSomewhere = merged.Resolvers.length > 0 || Object.keys(merged.ZoneResolvers).length > 0;
+  let externalOn = merged.ExternalOn;
+  if (overrides.externalOn === undefined) {
+    // Resolvers named on the command line are there to be forwarded to, whatever the file says.
+    if (overrides.resolvers !== undefined) externalOn = true;
+    else if (!compat && !explicit.has('ExternalOn')) externalOn = forwardsSomewhere;
+  }
+  // Validated again: the resolvers are checked only when forwarding is on.
+  const next = applyDnsOverrides(merged, { externalOn }, validation);
   if (next.ExternalOn && !forwardsSomewhere) {
     throw new UsageError(
       `forwarding names outside "${next.Domain}" needs resolvers: name them with --resolver IP[:PORT] or the config's resolvers (Mesos-DNS's default 8.8.8.8 applies only with --compat), or use --no-external`,

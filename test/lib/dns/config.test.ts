@@ -366,6 +366,11 @@ describe('serveDnsConfig: safe defaults for dns serve', () => {
     });
     expect(warnings).toEqual([]);
     expect(serve({}, { resolvers: ['192.0.2.53'], externalOn: false }).config.ExternalOn).toBe(false);
+    // Naming them on the command line wins over the file's externalOn, and they are checked.
+    expect(serve({ externalOn: false }, { resolvers: ['192.0.2.53'] }).config.ExternalOn).toBe(true);
+    expect(serveError({ externalOn: false }, { resolvers: ['junk'] })).toBe(
+      'flags: resolvers: "junk" is not an IP address or ip:port',
+    );
   });
 
   it('honours a config file that sets the listener and resolvers, warning about the open resolver', () => {
