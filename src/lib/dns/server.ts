@@ -201,7 +201,7 @@ export class DnsHandler {
           this.metrics.cacheHits++;
           this.count(entry.label);
           const variant = entry.variants[Math.floor(Math.random() * entry.variants.length)]!;
-          return once(this.reply(variant, transport, message, shape));
+          return once(this.reply(variant, transport, message, shape.ednsSize, shape.question));
         }
         this.metrics.cacheMisses++;
         return this.slow(message, transport, once, { shape, canonical, key, entry, snapshot });
@@ -222,12 +222,21 @@ export class DnsHandler {
     return `${edns}${shape.opcode}${canonical.toString('latin1')}`;
   }
 
-  /** A prepared answer cut to this asker's size and patched with its ID, flags and spelling. */
-  private reply(prepared: PreparedAnswer, transport: Transport, query: Buffer, shape?: QueryShape): Buffer {
-    const limit = answerSizeLimit(transport, this.options.compat, shape?.ednsSize);
+  /**
+   * A prepared answer cut to this asker's size and patched with its ID and flags, and with its spelling of
+   * the question when the answer was prepared under the canonical one.
+   */
+  private reply(
+    prepared: PreparedAnswer,
+    transport: Transport,
+    query: Buffer,
+    ednsSize: number | undefined,
+    askedQuestion: Buffer | undefined,
+  ): Buffer {
+    const limit = answerSizeLimit(transport, this.options.compat, ednsSize);
     const { message, truncated } = cutAnswer(prepared, limit);
     if (truncated) this.metrics.truncated++;
-    patch(message, query, shape?.question);
+    patch(message, query, askedQuestion);
     return message;
   }
 
@@ -306,7 +315,7 @@ export class DnsHandler {
       }
       this.updateCacheGauges();
     }
-    respond(this.reply(answer.prepared, transport, message, cacheable?.shape));
+    respond(this.reply(answer.prepared, transport, message, opt?.udpPayloadSize, cacheable?.shape.question));
   }
 
   /** The local answer (or REFUSED) to `query` asked as `spelling`, encoded once for every size. */

@@ -16,6 +16,7 @@ import type { DnsLimits } from '../../../src/lib/dns/limits.js';
 import { generateRecords } from '../../../src/lib/dns/records.js';
 import { startDnsServer, type DnsServer, type RecordsSnapshot } from '../../../src/lib/dns/server.js';
 import { startDnsService } from '../../../src/lib/dns/service.js';
+import { exchangeUdp } from '../../../src/lib/dns/transport.js';
 import type { DnsConfig } from '../../../src/lib/dns/types.js';
 import { bigAppState } from '../../helpers/dns.js';
 
@@ -163,6 +164,37 @@ describe('the answer cache and DNS 0x20', () => {
     expect(packet.questions![0]!.name).toBe('SHELL.marathon.MESOS');
     expect(packet.answers).toMatchObject([{ name: 'shell.marathon.mesos', data: '10.1.0.1' }]);
     expect(server.metrics.cacheHits).toBe(1);
+  });
+
+  it('cuts a reply to the EDNS0 size of a query the cache does not take (an extra record), uncached', async () => {
+    const server = await serve(bigAppState(300));
+    const message = dnsPacket.encode({
+      type: 'query',
+      id: 77,
+      questions: [{ name: 'big.marathon.mesos', type: 'A', class: 'IN' }],
+      additionals: [
+        { name: 'extra.mesos', type: 'A', class: 'IN', ttl: 0, data: '192.0.2.1' },
+        {
+          name: '.',
+          type: 'OPT',
+          udpPayloadSize: 4096,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        },
+      ],
+    });
+    const reply = dnsPacket.decode(
+      await exchangeUdp(message, { host: '127.0.0.1', port: server.port }, { timeoutMs: 2000, retries: 0 }),
+    );
+    expect(reply.id).toBe(77);
+    // 12 header + 24 question + 11 OPT + 253 x 16 = 4095 bytes, as for a plain query of 4096.
+    expect(reply.answers).toHaveLength(253);
+    expect([server.metrics.cacheHits, server.metrics.cacheMisses, server.metrics.cacheEntries]).toEqual([
+      0, 0, 0,
+    ]);
   });
 
   it('stays within its byte budget, as /metrics reports it', async () => {
