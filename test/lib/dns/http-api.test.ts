@@ -239,12 +239,13 @@ async function rawRequest(head: string, bodyBytes: number): Promise<{ statusLine
     socket.on('close', () => resolve({ statusLine: received.split('\r\n')[0]! }));
   });
   socket.pause();
+  const closed = once(socket, 'close').catch(() => undefined);
   const writes = async () => {
     socket.write(head);
     for (let sent = 0; sent < bodyBytes && !socket.destroyed;) {
       const chunk = Buffer.alloc(Math.min(64 * 1024, bodyBytes - sent));
       sent += chunk.length;
-      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain'), closed]);
     }
   };
   await writes().catch(() => undefined);
