@@ -264,6 +264,20 @@ describe('TCP clients that cost too much', () => {
     expect(new Set(client.replies).size).toBe(count);
   }, 60_000);
 
+  it('takes no more than tcpInFlight queries of one connection at once', async () => {
+    const upstream = await blackHole();
+    const config = parseDnsConfig({ resolvers: [`127.0.0.1:${upstream.port}`], timeout: 1 }, 'test');
+    const server = await serve(bigAppState(1), { config, limits: { tcpInFlight: 4 } });
+    const client = await tcpClient(server.port);
+    client.socket.write(Buffer.concat(Array.from({ length: 8 }, (_, id) => framed('example.org', 'A', id))));
+    expect(await until(() => server.metrics.forwarded === 4)).toBe(true);
+    await sleep(200);
+    expect(server.metrics.forwarded).toBe(4);
+    // The upstream never answers: SERVFAIL after the 1 s timeout frees room for the next four.
+    expect(await until(() => client.replies.length === 8)).toBe(true);
+    expect(server.metrics.forwarded).toBe(8);
+  });
+
   it('closes a connection that trickles bytes but never completes a query', async () => {
     const server = await serve(bigAppState(1), { limits: { tcpIdleMs: 300 } });
     const client = await tcpClient(server.port);
