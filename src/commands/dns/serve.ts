@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { DnsCommand, dnsFlags } from '../../lib/cli/dns-command.js';
+import { joinHostPort } from '../../lib/dns/addresses.js';
 import { DEFAULT_DNS_LIMITS } from '../../lib/dns/limits.js';
 
 const MIB = 1024 * 1024;
@@ -148,9 +149,11 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
     };
     await this.render(summary, () => {
       const dns = service.dns
-        ? `DNS on ${hostPort(service.dns.address, service.dns.port)} (UDP+TCP)`
+        ? `DNS on ${joinHostPort(service.dns.address, service.dns.port)} (UDP+TCP)`
         : 'DNS off';
-      const http = service.http ? `HTTP on ${hostPort(service.http.address, service.http.port)}` : 'HTTP off';
+      const http = service.http
+        ? `HTTP on ${joinHostPort(service.http.address, service.http.port)}`
+        : 'HTTP off';
       const forwarding =
         resolvers.length > 0 ? `other names go to ${resolvers.join(', ')}` : 'other names are refused';
       this.log(`Serving "${config.Domain}": ${dns}, ${http}; ${forwarding}. Ctrl-C stops.`);
@@ -159,10 +162,6 @@ export default class DnsServe extends DnsCommand<typeof DnsServe> {
     process.off('SIGTERM', onTerm);
     return summary;
   }
-}
-
-function hostPort(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** `http://10.0.0.1:5050/` -> `10.0.0.1:5050` (config masters are host:port). */

@@ -1,5 +1,10 @@
-/** IP address helpers shared by the rate limiter (prefixes, loopback) and config checks (own listener). */
+/** IP address helpers shared by the rate limiter (prefixes, loopback), config checks and messages. */
 import { isIP } from 'node:net';
+
+/** `host:port`, with an IPv6 address in brackets (Go's net.JoinHostPort; `splitHostPort` in config.ts undoes it). */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
 
 export function isLoopbackAddress(address: string): boolean {
   const v4 = mappedIpv4(address);

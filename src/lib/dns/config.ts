@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 
 import { UsageError } from '../errors.js';
 import { isRecord } from '../json.js';
-import { ipv6Bytes, isLoopbackAddress, mappedIpv4 } from './addresses.js';
+import { ipv6Bytes, isLoopbackAddress, joinHostPort, mappedIpv4 } from './addresses.js';
 import type { DnsConfig, IpSource } from './types.js';
 
 export const IP_SOURCES: readonly IpSource[] = ['netinfo', 'docker', 'mesos', 'host'];
@@ -264,7 +264,7 @@ export function serveDnsConfig(
     const loop = ownListenerResolver(next, options.interfaceAddresses);
     if (loop) {
       throw new UsageError(
-        `${loop.key}: "${loop.resolver}" is this server's own DNS listener (${hostPort(next.Listener, next.Port)}); forwarding to it would loop`,
+        `${loop.key}: "${loop.resolver}" is this server's own DNS listener (${joinHostPort(next.Listener, next.Port)}); forwarding to it would loop`,
         { code: 'invalid_config' },
       );
     }
@@ -273,7 +273,7 @@ export function serveDnsConfig(
   if (next.ExternalOn && next.DnsOn && !isLoopbackAddress(next.Listener)) {
     const upstreams = [...next.Resolvers, ...Object.values(next.ZoneResolvers).flat()];
     warnings.push(
-      `anyone who can reach ${hostPort(next.Listener, next.Port)} can use this server to resolve names outside "${next.Domain}" through ${upstreams.join(', ')} (an open resolver); listen on 127.0.0.1 (--listen) or refuse such names (--no-external) unless that is intended`,
+      `anyone who can reach ${joinHostPort(next.Listener, next.Port)} can use this server to resolve names outside "${next.Domain}" through ${upstreams.join(', ')} (an open resolver); listen on 127.0.0.1 (--listen) or refuse such names (--no-external) unless that is intended`,
     );
   }
   return { config: next, warnings };
@@ -320,10 +320,6 @@ export function ownListenerResolver(
 /** One spelling per address: IPv4-mapped IPv6 as IPv4, IPv6 as its 16 bytes in hex. */
 function comparableAddress(address: string): string {
   return mappedIpv4(address) ?? ipv6Bytes(address)?.toString('hex') ?? address;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The config as `/v1/config` shows it, without the Mesos secret (Mesos-DNS prints it in clear). */
