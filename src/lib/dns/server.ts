@@ -160,8 +160,10 @@ export function newMetrics(): DnsMetrics {
   };
 }
 
-/** Handles one message from either transport; `respond` is called once, maybe later (forwarding), with
- * undefined when nothing is to be sent (the message is dropped). */
+/**
+ * Handles one message from either transport; `respond` is called once, maybe later (forwarding), with
+ * undefined when nothing is to be sent (the message is dropped).
+ */
 export class DnsHandler {
   readonly metrics = newMetrics();
   readonly limits: DnsLimits;
