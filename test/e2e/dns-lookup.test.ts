@@ -94,15 +94,20 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
     );
   });
 
-  it('says where a name outside the domain would be forwarded, or REFUSED with --no-external', async () => {
-    const forwarded = await lookup('example.org', '--state', FAKE);
-    expect(forwarded.code).toBe(0);
-    expect(forwarded.stdout).toBe(
-      ';; example.org. is outside the domain mesos: the server would forward it to 8.8.8.8\n',
-    );
-    const refused = await lookup('example.org', '--state', FAKE, '--no-external');
+  it('says where a name outside the domain would be forwarded, or REFUSED as dns serve would', async () => {
+    // dns serve forwards only to resolvers it is given; by default it refuses.
+    const refused = await lookup('example.org', '--state', FAKE);
     expect(refused.code).toBe(0);
     expect(status(refused.stdout)).toBe('REFUSED');
+    const config = join(mkdtempSync(join(tmpdir(), 'dcos-dns-lookup-')), 'config.json');
+    writeFileSync(config, JSON.stringify({ resolvers: ['192.0.2.53'] }));
+    const forwarded = await lookup('example.org', '--state', FAKE, '--config', config);
+    expect(forwarded.code).toBe(0);
+    expect(forwarded.stdout).toBe(
+      ';; example.org. is outside the domain mesos: the server would forward it to 192.0.2.53\n',
+    );
+    const off = await lookup('example.org', '--state', FAKE, '--config', config, '--no-external');
+    expect(status(off.stdout)).toBe('REFUSED');
   });
 
   it('retries a truncated UDP answer over TCP and says so, as dig does', async () => {
@@ -149,7 +154,8 @@ describe('dcos dns lookup --server against dcos dns serve', () => {
   it('asks over UDP', async () => {
     const result = await lookup('CHRONOS.Marathon.MESOS', '--server', `127.0.0.1:${served!.dns.port}`);
     expect(result.code).toBe(0);
-    expect(section(result.stdout, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
+    // The server keeps the asker's spelling of the name (RFC 4343), unlike Mesos-DNS.
+    expect(section(result.stdout, 'ANSWER')).toEqual(['CHRONOS.Marathon.MESOS. 60 IN A 1.2.3.11']);
     expect(result.stdout).toContain(`;; SERVER: 127.0.0.1#${served!.dns.port}(127.0.0.1) (UDP)`);
   });
 

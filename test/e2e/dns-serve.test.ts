@@ -40,11 +40,12 @@ afterAll(async () => {
 });
 
 describe('dcos dns serve answered by real dig', () => {
-  it('answers A with aa and ra, owner lowercased', async () => {
+  it("answers A with aa and ra, the owner in the asker's case", async () => {
     const out = await dig(main, 'CHRONOS.Marathon.MESOS', 'A');
     expect(status(out)).toBe('NOERROR');
     expect(flags(out)).toBe('qr aa rd ra');
-    expect(section(out, 'ANSWER')).toEqual(['chronos.marathon.mesos. 60 IN A 1.2.3.11']);
+    expect(section(out, 'QUESTION')).toEqual([';CHRONOS.Marathon.MESOS. IN A']);
+    expect(section(out, 'ANSWER')).toEqual(['CHRONOS.Marathon.MESOS. 60 IN A 1.2.3.11']);
   });
 
   it('answers AAAA', async () => {
@@ -138,6 +139,14 @@ describe('dcos dns serve: truncation and EDNS0 with 300 instances', () => {
     expect(section(old, 'ANSWER')).toHaveLength(29);
     expect(old).not.toContain('EDNS:');
   });
+
+  it('lowercases the A owner in --compat mode, as Mesos-DNS does', async () => {
+    const out = await dig(compat, 'BIG.Marathon.mesos', 'A', '+tcp');
+    expect(section(out, 'QUESTION')).toEqual([';BIG.Marathon.mesos. IN A']);
+    expect(new Set(section(out, 'ANSWER').map((row) => row.split(' ')[0]))).toEqual(
+      new Set(['big.marathon.mesos.']),
+    );
+  });
 });
 
 describe('dcos dns serve: forwarding', () => {
@@ -168,6 +177,53 @@ describe('dcos dns serve: forwarding', () => {
     expect(status(refused)).toBe('REFUSED');
     const dead = await dig(front, 'x.dead', 'A');
     expect(status(dead)).toBe('SERVFAIL');
+  });
+});
+
+describe('dcos dns serve: safe defaults', () => {
+  it('listens on 127.0.0.1 (DNS and HTTP) and refuses names outside the domain unless given resolvers', async () => {
+    const served = await startDnsServe(
+      ['--state', FAKE],
+      { DCOS_DIR: tempDcosDir() },
+      { listenFlags: false },
+    );
+    running.push(served);
+    expect(served.dns.address).toBe('127.0.0.1');
+    expect(served.http!.address).toBe('127.0.0.1');
+    const out = await digAt(served.dns.port, 'example.org', 'A');
+    expect(status(out)).toBe('REFUSED');
+    expect(served.stderr()).toBe('');
+  });
+
+  it("rejects a resolver that is the server's own listener, with one line", async () => {
+    const port = String(main.dns.port);
+    const result = await runCli(
+      [
+        'dns',
+        'serve',
+        '--state',
+        FAKE,
+        '--port',
+        port,
+        '--http-port',
+        '0',
+        '--resolver',
+        `127.0.0.1:${port}`,
+      ],
+      { env: { DCOS_DIR: tempDcosDir() } },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `Error: resolvers: "127.0.0.1:${port}" is this server's own DNS listener (127.0.0.1:${port}); forwarding to it would loop`,
+    );
+  });
+
+  it('rejects --external without resolvers', async () => {
+    const result = await runCli(['dns', 'serve', '--state', FAKE, '--port', '0', '--external'], {
+      env: { DCOS_DIR: tempDcosDir() },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('forwarding names outside "mesos" needs resolvers');
   });
 });
 

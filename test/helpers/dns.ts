@@ -17,15 +17,16 @@ export interface ServedDns {
  * Starts the built `dcos dns serve --json` on free loopback ports (DNS and HTTP) and resolves with its
  * summary once it is listening. The caller stops it (SIGTERM) when done.
  */
-export async function startDnsServe(args: string[], env: Record<string, string>): Promise<ServedDns> {
+export async function startDnsServe(
+  args: string[],
+  env: Record<string, string>,
+  options: { listenFlags?: boolean } = {},
+): Promise<ServedDns> {
+  // Without the listen flags the server's own default must be loopback (tests check it does).
+  const listen = options.listenFlags === false ? [] : ['--listen', '127.0.0.1', '--http-listen', '127.0.0.1'];
   const child = spawn(
     process.execPath,
-    [BIN, 'dns', 'serve', '--listen', '127.0.0.1', '--port', '0', '--http-listen', '127.0.0.1'].concat([
-      '--http-port',
-      '0',
-      '--json',
-      ...args,
-    ]),
+    [BIN, 'dns', 'serve', ...listen, '--port', '0', '--http-port', '0', '--json', ...args],
     { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -80,11 +81,11 @@ export function digSection(output: string, name: string): string[] {
 export const digStatus = (output: string) => /status: (\w+)/.exec(output)?.[1];
 export const digFlags = (output: string) => /;; flags: ([^;]*);/.exec(output)?.[1]?.trim();
 
-/** A Mesos state (JSON text) with one running app `big` of `instances` tasks on one agent, each with its own IP and port. */
-export function bigAppState(instances: number): string {
+/** A Mesos state (JSON text) with one running app (`big`) of `instances` tasks on one agent, each with its own IP and port. */
+export function bigAppState(instances: number, app = 'big'): string {
   const tasks = Array.from({ length: instances }, (_, i) => ({
-    id: `big.${i}`,
-    name: 'big',
+    id: `${app}.${i}`,
+    name: app,
     slave_id: 'agent-S0',
     state: 'TASK_RUNNING',
     resources: { ports: `[${31000 + i}-${31000 + i}]` },

@@ -31,7 +31,8 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
       default: 2,
     }),
     external: Flags.boolean({
-      description: 'without --server: names outside the domain would be forwarded (--no-external: refused)',
+      description:
+        'without --server: names outside the domain would be forwarded to the config resolvers (--no-external: refused)',
       allowNo: true,
     }),
   };
@@ -72,10 +73,17 @@ export default class DnsLookup extends DnsCommand<typeof DnsLookup> {
     return report.json;
   }
 
+  /** What `dns serve` would run with (without --compat): names outside the domain go only to named resolvers. */
   private async lookupConfig() {
-    const config = await this.dnsConfig();
-    if (this.flags.external === undefined) return config;
-    const { applyDnsOverrides } = await import('../../lib/dns/config.js');
-    return applyDnsOverrides(config, { externalOn: this.flags.external });
+    const [read, { serveDnsConfig }] = await Promise.all([
+      this.dnsConfigRead(),
+      import('../../lib/dns/config.js'),
+    ]);
+    return serveDnsConfig(read.config, {
+      explicit: read.explicit,
+      compat: false,
+      interfaceAddresses: [],
+      overrides: { externalOn: this.flags.external },
+    }).config;
   }
 }

@@ -1,5 +1,6 @@
 import { Flags, type Command } from '@oclif/core';
 
+import type { ReadDnsConfig } from '../dns/config.js';
 import type { LoadedState } from '../dns/service.js';
 import type { DnsConfig, RecordSet } from '../dns/types.js';
 import { DcosCommand } from './base-command.js';
@@ -35,7 +36,7 @@ export type DnsFlagValues = {
 
 /** Base of `dcos dns ...`: the config (file + flags), the state (file, stdin or cluster) and its records. */
 export abstract class DnsCommand<T extends typeof Command> extends DcosCommand<T> {
-  private configPromise: Promise<DnsConfig> | undefined;
+  private configPromise: Promise<ReadDnsConfig> | undefined;
   private statePromise: Promise<{ state: unknown; hosts: Map<string, string[]> }> | undefined;
 
   private get dnsFlagValues(): DnsFlagValues {
@@ -46,16 +47,21 @@ export abstract class DnsCommand<T extends typeof Command> extends DcosCommand<T
   protected requireMasters = false;
 
   protected async dnsConfig(): Promise<DnsConfig> {
+    return (await this.dnsConfigRead()).config;
+  }
+
+  /** The config with the shared flags applied, and which fields the file set itself. */
+  protected async dnsConfigRead(): Promise<ReadDnsConfig> {
     this.configPromise ??= (async () => {
-      const { parseDnsConfig, applyDnsOverrides } = await import('../dns/config.js');
+      const { readDnsConfig, applyDnsOverrides } = await import('../dns/config.js');
       const { readTextFile } = await import('../dns/live.js');
       const flags = this.dnsFlagValues;
       const { resolve } = await import('node:path');
       const base = flags.config
-        ? parseDnsConfig(await readTextFile(flags.config, 'config file'), resolve(flags.config))
-        : parseDnsConfig({}, 'defaults');
-      return applyDnsOverrides(
-        base,
+        ? readDnsConfig(await readTextFile(flags.config, 'config file'), resolve(flags.config))
+        : readDnsConfig({}, 'defaults');
+      const config = applyDnsOverrides(
+        base.config,
         {
           domain: flags.domain,
           ipSources: flags['ip-sources'],
@@ -64,6 +70,7 @@ export abstract class DnsCommand<T extends typeof Command> extends DcosCommand<T
         },
         { requireMasters: this.requireMasters },
       );
+      return { config, explicit: base.explicit };
     })();
     return this.configPromise;
   }

@@ -12,7 +12,14 @@ import type { DecodedPacket, Packet, Question } from 'dns-packet';
 
 import { DcosError, UsageError } from '../errors.js';
 export type { ServerAddress } from './transport.js';
-import { encodeResponse, queryOpt, resolve, type ResolveContext, type Transport } from './resolver.js';
+import {
+  answerSizeLimit,
+  encodeResponse,
+  queryOpt,
+  resolve,
+  type ResolveContext,
+  type Transport,
+} from './resolver.js';
 import { exchangeTcp, exchangeUdp, serverLabel, type ServerAddress } from './transport.js';
 import { countsFit, FLAG_RD, FLAG_TC } from './wire.js';
 
@@ -198,14 +205,16 @@ export type LocalLookup =
  */
 export function lookupLocal(query: Packet, ctx: ResolveContext, options: { tcp: boolean }): LocalLookup {
   const asReceived = dnsPacket.decode(dnsPacket.encode(query));
-  const resolution = resolve(asReceived, ctx);
+  const resolution = resolve(asReceived, { ...ctx, preserveCase: true });
   if (resolution.kind === 'forward') return { kind: 'forward', resolvers: resolution.resolvers };
+  const opt = queryOpt(asReceived);
   const encode = (transport: Transport) =>
     encodeResponse(resolution.response, {
       transport,
       compat: false,
       setTruncateBit: ctx.config.SetTruncateBit,
-      queryOpt: queryOpt(asReceived),
+      queryOpt: opt,
+      limit: answerSizeLimit(transport, false, opt?.udpPayloadSize),
     }).message;
   let transport: Transport = options.tcp ? 'tcp' : 'udp';
   let reply = encode(transport);

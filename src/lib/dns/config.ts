@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 
 import { UsageError } from '../errors.js';
 import { isRecord } from '../json.js';
+import { ipv6Bytes, isLoopbackAddress, joinHostPort, mappedIpv4 } from './addresses.js';
 import type { DnsConfig, IpSource } from './types.js';
 
 export const IP_SOURCES: readonly IpSource[] = ['netinfo', 'docker', 'mesos', 'host'];
@@ -114,6 +115,21 @@ export function parseDnsConfig(
   origin: string,
   options: ParseDnsConfigOptions = {},
 ): DnsConfig {
+  return readDnsConfig(input, origin, options).config;
+}
+
+export interface ReadDnsConfig {
+  config: DnsConfig;
+  /** The fields the file set itself (the rest are defaults): `dns serve` honours these as choices. */
+  explicit: ReadonlySet<keyof DnsConfig>;
+}
+
+/** `parseDnsConfig`, also telling which fields the file set. */
+export function readDnsConfig(
+  input: string | unknown,
+  origin: string,
+  options: ParseDnsConfigOptions = {},
+): ReadDnsConfig {
   let data: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -128,12 +144,14 @@ export function parseDnsConfig(
   const config = cloneConfig(DEFAULT_DNS_CONFIG);
   // Go prefers an exact key match over a case-insensitive one; among equals the later key wins.
   const exact = new Set<string>();
+  const explicit = new Set<keyof DnsConfig>();
   for (const [key, value] of Object.entries(data)) {
     const field = key in FIELDS ? (key as keyof DnsConfig) : FIELD_BY_LOWER.get(key.toLowerCase());
     if (!field || value === null) continue;
     if (key !== field && exact.has(field)) continue;
     if (key === field) exact.add(field);
     assign(config, field, value, key, origin);
+    explicit.add(field);
   }
   let resolversEmpty = false;
   if (config.Resolvers.length === 0 && config.ExternalOn) {
@@ -146,7 +164,7 @@ export function parseDnsConfig(
   if (resolversEmpty && normalised.Resolvers.length === 0) {
     throw invalid(origin, 'resolvers is empty and /etc/resolv.conf lists no other name server');
   }
-  return normalised;
+  return { config: normalised, explicit };
 }
 
 export interface DnsOverrides {
@@ -189,6 +207,119 @@ export function applyDnsOverrides(
   if (overrides.externalOn !== undefined) next.ExternalOn = overrides.externalOn;
   if (overrides.resolvers !== undefined) next.Resolvers = list(overrides.resolvers);
   return normaliseDnsConfig(next, 'flags', options);
+}
+
+/** Where `dns serve` listens unless told otherwise (Mesos-DNS: 0.0.0.0, kept by --compat). */
+export const SAFE_LISTENER = '127.0.0.1';
+
+export interface ServeConfigOptions {
+  /** Fields the config file set: explicit choices are honoured, whatever they open. */
+  explicit: ReadonlySet<keyof DnsConfig>;
+  /** The command line; it wins over the file. */
+  overrides: DnsOverrides;
+  /** Mesos-DNS's defaults: listen on 0.0.0.0, forward to 8.8.8.8. */
+  compat: boolean;
+  /** This host's addresses, to recognise a resolver that is this server itself. */
+  interfaceAddresses: readonly string[];
+  requireMasters?: boolean;
+}
+
+/**
+ * The config `dns serve` runs with. Outside --compat the defaults are safe for a laptop: both listeners on
+ * 127.0.0.1, and names outside the domain are forwarded only to resolvers the user names (flag or file) and
+ * otherwise refused — not to an implicit 8.8.8.8 for whoever can reach the port. A listener or resolvers set
+ * in the file or on the command line are honoured; forwarding on a non-loopback address gets a warning.
+ * Forwarding asked for with nothing to forward to, or to this server's own listener (a loop that would run
+ * until sockets run out), is a config error.
+ */
+export function serveDnsConfig(
+  config: DnsConfig,
+  options: ServeConfigOptions,
+): { config: DnsConfig; warnings: string[] } {
+  const { explicit, overrides, compat } = options;
+  const base = cloneConfig(config);
+  if (!compat) {
+    if (!explicit.has('Listener')) base.Listener = SAFE_LISTENER;
+    if (!explicit.has('HTTPListener')) base.HTTPListener = SAFE_LISTENER;
+    if (!explicit.has('Resolvers')) base.Resolvers = [];
+  }
+  const validation = { requireMasters: options.requireMasters ?? false };
+  const merged = applyDnsOverrides(base, overrides, validation);
+  const forwardsSomewhere = merged.Resolvers.length > 0 || Object.keys(merged.ZoneResolvers).length > 0;
+  let externalOn = merged.ExternalOn;
+  if (overrides.externalOn === undefined) {
+    // Resolvers named on the command line are there to be forwarded to, whatever the file says.
+    if (overrides.resolvers !== undefined) externalOn = true;
+    else if (!compat && !explicit.has('ExternalOn')) externalOn = forwardsSomewhere;
+  }
+  // Validated again: the resolvers are checked only when forwarding is on.
+  const next = applyDnsOverrides(merged, { externalOn }, validation);
+  if (next.ExternalOn && !forwardsSomewhere) {
+    throw new UsageError(
+      `forwarding names outside "${next.Domain}" needs resolvers: name them with --resolver IP[:PORT] or the config's resolvers (Mesos-DNS's default 8.8.8.8 applies only with --compat), or use --no-external`,
+      { code: 'invalid_config' },
+    );
+  }
+  if (next.ExternalOn && next.DnsOn) {
+    const loop = ownListenerResolver(next, options.interfaceAddresses);
+    if (loop) {
+      throw new UsageError(
+        `${loop.key}: "${loop.resolver}" is this server's own DNS listener (${joinHostPort(next.Listener, next.Port)}); forwarding to it would loop`,
+        { code: 'invalid_config' },
+      );
+    }
+  }
+  const warnings: string[] = [];
+  if (next.ExternalOn && next.DnsOn && !isLoopbackAddress(next.Listener)) {
+    const upstreams = [...next.Resolvers, ...Object.values(next.ZoneResolvers).flat()];
+    warnings.push(
+      `anyone who can reach ${joinHostPort(next.Listener, next.Port)} can use this server to resolve names outside "${next.Domain}" through ${upstreams.join(', ')} (an open resolver); listen on 127.0.0.1 (--listen) or refuse such names (--no-external) unless that is intended`,
+    );
+  }
+  return { config: next, warnings };
+}
+
+/** The first resolver (or zone resolver) that is this server's own listener, if any. */
+export function ownListenerResolver(
+  config: DnsConfig,
+  interfaceAddresses: readonly string[],
+): { key: string; resolver: string } | undefined {
+  const listener = comparableAddress(config.Listener);
+  const wildcardV4 = listener === '0.0.0.0';
+  // An IPv6 wildcard socket also takes IPv4 (dual stack).
+  const wildcardV6 = listener === comparableAddress('::');
+  const local = new Set(interfaceAddresses.map(comparableAddress));
+  const isOwn = (ip: string): boolean => {
+    const address = comparableAddress(ip);
+    if (address === listener) return true;
+    if (!wildcardV4 && !wildcardV6) return false;
+    if (wildcardV4 && isIP(address) !== 4) return false;
+    return (
+      isLoopbackAddress(ip) ||
+      local.has(address) ||
+      address === '0.0.0.0' ||
+      address === comparableAddress('::')
+    );
+  };
+  const lists: [string, string[]][] = [
+    ['resolvers', config.Resolvers],
+    ...Object.entries(config.ZoneResolvers).map(([zone, list]): [string, string[]] => [
+      `zoneresolvers.${zone}`,
+      list,
+    ]),
+  ];
+  for (const [key, list] of lists) {
+    for (const resolver of list) {
+      const parsed = parseResolver(resolver);
+      if (parsed && parsed.port === config.Port && isOwn(parsed.ip)) return { key, resolver };
+    }
+  }
+  return undefined;
+}
+
+/** One spelling per address: IPv4-mapped IPv6 as IPv4, IPv6 as its 16 bytes in hex. */
+function comparableAddress(address: string): string {
+  return mappedIpv4(address) ?? ipv6Bytes(address)?.toString('hex') ?? address;
 }
 
 /** The config as `/v1/config` shows it, without the Mesos secret (Mesos-DNS prints it in clear). */

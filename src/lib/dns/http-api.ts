@@ -96,7 +96,30 @@ export function metricsText(
   metric('mesos_dns_forward_failures_total', 'counter', 'Forwarded queries no upstream answered', [
     ['', metrics?.forwardFailures ?? 0],
   ]);
+  metric('mesos_dns_forwards_rejected_total', 'counter', 'Forwards refused (SERVFAIL) at the cap', [
+    ['', metrics?.forwardsRejected ?? 0],
+  ]);
   metric('mesos_dns_truncated_total', 'counter', 'Replies truncated to fit', [['', metrics?.truncated ?? 0]]);
+  metric('mesos_dns_cache_lookups_total', 'counter', 'Answer cache lookups by result', [
+    ['{result="hit"}', metrics?.cacheHits ?? 0],
+    ['{result="miss"}', metrics?.cacheMisses ?? 0],
+  ]);
+  metric('mesos_dns_cache_bytes', 'gauge', 'Memory held by the answer cache', [
+    ['', metrics?.cacheBytes ?? 0],
+  ]);
+  metric('mesos_dns_cache_entries', 'gauge', 'Questions in the answer cache', [
+    ['', metrics?.cacheEntries ?? 0],
+  ]);
+  metric('mesos_dns_rate_limited_total', 'counter', 'UDP queries over their prefix rate, by action', [
+    ['{action="slip"}', metrics?.rrlSlipped ?? 0],
+    ['{action="drop"}', metrics?.rrlDropped ?? 0],
+  ]);
+  metric('mesos_dns_tcp_connections', 'gauge', 'Open TCP connections', [['', metrics?.tcpConnections ?? 0]]);
+  metric('mesos_dns_tcp_closed_total', 'counter', 'TCP connections closed or refused by the server', [
+    ['{reason="deadline"}', metrics?.tcpTimedOut ?? 0],
+    ['{reason="evicted"}', metrics?.tcpEvicted ?? 0],
+    ['{reason="refused"}', metrics?.tcpRefused ?? 0],
+  ]);
   metric('mesos_dns_malformed_total', 'counter', 'Messages that were not usable queries', [
     ['', metrics?.malformed ?? 0],
   ]);
@@ -122,7 +145,12 @@ export function handleHttp(
   request: IncomingMessage,
   response: ServerResponse,
 ): void {
-  const path = decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/');
+  let path: string;
+  try {
+    path = decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/');
+  } catch {
+    return sendText(response, 400, '400: Bad Request (malformed percent-encoding in the path)');
+  }
   const snapshot = options.getRecords();
   const records = snapshot?.records;
   const { config } = options;
@@ -174,14 +202,69 @@ export interface HttpApi {
   close(): Promise<void>;
 }
 
+/** Every endpoint is a GET: a body is read and ignored up to this size, beyond it the answer is 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * After a 413 the rest of the body is still read, and thrown away, for a while: closing a socket with unread
+ * data sends a reset, which can reach the client before it has read the 413.
+ */
+const DISCARD_BYTES = 128 * 1024 * 1024;
+const DISCARD_MS = 2_000;
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
+/** Reads and discards the request body; false (and stops counting) once it passes `limit` bytes. */
+function discardBody(request: IncomingMessage, limit: number): Promise<boolean> {
+  if (Number(request.headers['content-length'] ?? 0) > limit) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= limit) return;
+      request.off('data', onData);
+      resolve(false);
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(true));
+    request.once('error', () => resolve(false));
+  });
+}
+
+function tooLarge(request: IncomingMessage, response: ServerResponse): void {
+  sendText(
+    response,
+    413,
+    `413: Request Entity Too Large (the API takes no body; at most ${MAX_BODY_BYTES} bytes)`,
+  );
+  let discarded = 0;
+  const stop = () => request.socket.destroy();
+  const timer = setTimeout(stop, DISCARD_MS);
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_BYTES) stop();
+  });
+  request.once('close', () => clearTimeout(timer));
+  request.once('end', () => clearTimeout(timer));
+}
+
+/** The API never grants cross-origin access: no Access-Control-* header is ever sent, and OPTIONS is 405. */
 export async function startHttpApi(options: HttpApiOptions, listen: string, port: number): Promise<HttpApi> {
-  const server = createServer((request, response) => {
+  const route = (request: IncomingMessage, response: ServerResponse) => {
     try {
       handleHttp(options, request, response);
     } catch (error) {
       if (!response.headersSent) sendText(response, 500, (error as Error).message);
       else response.end();
     }
+  };
+  const server = createServer((request, response) => {
+    if (!hasBody(request)) return route(request, response);
+    void discardBody(request, MAX_BODY_BYTES).then((within) =>
+      within ? route(request, response) : tooLarge(request, response),
+    );
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

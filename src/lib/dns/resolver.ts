@@ -8,7 +8,16 @@ import { isIP } from 'node:net';
 import type { Answer, OptAnswer, Packet, Question } from 'dns-packet';
 
 import type { DnsConfig, RecordSet } from './types.js';
-import { encodeMessage, FLAG_AA, FLAG_CD, FLAG_RA, FLAG_RD, FLAG_TC, RCODE } from './wire.js';
+import {
+  encodeMessage,
+  encodeMessageWithOffsets,
+  FLAG_AA,
+  FLAG_CD,
+  FLAG_RA,
+  FLAG_RD,
+  FLAG_TC,
+  RCODE,
+} from './wire.js';
 
 export interface ResolveContext {
   records: RecordSet;
@@ -17,6 +26,11 @@ export interface ResolveContext {
   serial: number;
   /** For the shuffle; Math.random when absent. Tests inject a seeded one. */
   random?: () => number;
+  /**
+   * A/AAAA answers owned by the question's name keep the asker's spelling (RFC 4343 case preservation, and
+   * what DNS 0x20 clients expect) instead of Mesos-DNS's lowercased owner. SRV, SOA and NS owners always do.
+   */
+  preserveCase?: boolean;
 }
 
 export type Resolution =
@@ -177,6 +191,8 @@ function answerLocally(query: Query, question: Question, ctx: ResolveContext): P
   const { records, config } = ctx;
   const response = replyTo(query, FLAG_AA | (config.RecurseOn ? FLAG_RA : 0), RCODE.NOERROR);
   const name = normaliseName(question.name);
+  // The key of the records, or the question's own spelling of it when the asker's case is kept.
+  const owner = ctx.preserveCase && absolute(question.name.toLowerCase()) === name ? question.name : name;
   const answers = response.answers!;
   const authorities = response.authorities!;
   const type: string = question.type;
@@ -194,10 +210,10 @@ function answerLocally(query: Query, question: Question, ctx: ResolveContext): P
       srvRecords(question, name, ctx, response);
       break;
     case 'A':
-      answers.push(...addressRecords('A', name, records.a.get(name), config.TTL));
+      answers.push(...addressRecords('A', owner, records.a.get(name), config.TTL));
       break;
     case 'AAAA':
-      answers.push(...addressRecords('AAAA', name, records.aaaa.get(name), config.TTL));
+      answers.push(...addressRecords('AAAA', owner, records.aaaa.get(name), config.TTL));
       break;
     case 'SOA':
       soa();
@@ -207,8 +223,8 @@ function answerLocally(query: Query, question: Question, ctx: ResolveContext): P
       break;
     case 'ANY':
       srvRecords(question, name, ctx, response);
-      answers.push(...addressRecords('A', name, records.a.get(name), config.TTL));
-      answers.push(...addressRecords('AAAA', name, records.aaaa.get(name), config.TTL));
+      answers.push(...addressRecords('A', owner, records.a.get(name), config.TTL));
+      answers.push(...addressRecords('AAAA', owner, records.aaaa.get(name), config.TTL));
       soa();
       ns();
       break;
@@ -292,14 +308,11 @@ function isOpt(record: Answer): record is OptAnswer {
   return record.type === 'OPT';
 }
 
-/**
- * Encodes a reply for the transport, truncating like Mesos-DNS (§3.3): when too big, set TC (only with
- * SetTruncateBit; otherwise TC is always cleared), drop ADDITIONAL, then drop the fewest answers from the
- * end until the message is below the limit. Outside compat mode the client's OPT is answered (ours, or the
- * upstream's when relaying), sets the UDP limit, and survives truncation. In compat mode no OPT is added and
- * a relayed reply's own OPT sets the limit, as in Mesos-DNS.
- */
-export function encodeResponse(response: Packet, options: EncodeOptions): Encoded {
+/** The message as sent before any truncation: our OPT in place of the client's, TC only if already set. */
+function untruncated(
+  response: Packet,
+  options: Pick<EncodeOptions, 'compat' | 'setTruncateBit' | 'queryOpt' | 'relayed'>,
+): { message: Packet; opt: OptAnswer | undefined } {
   const { compat, relayed = false } = options;
   const message: Packet = { ...response, answers: [...(response.answers ?? [])] };
   const original = response.additionals ?? [];
@@ -308,19 +321,33 @@ export function encodeResponse(response: Packet, options: EncodeOptions): Encode
   else if (!compat && options.queryOpt) opt = ourOpt(options.queryOpt);
   message.additionals = relayed ? [...original] : [...original.filter((record) => !isOpt(record))];
   if (opt && !relayed) message.additionals.push(opt);
-  const limit =
-    compat && relayed && options.transport === 'udp'
-      ? Math.max(opt?.udpPayloadSize ?? MIN_UDP_SIZE, MIN_UDP_SIZE)
-      : sizeLimit(options.transport, compat, options.queryOpt?.udpPayloadSize);
-  const setTc = (on: boolean) => {
-    const flags = message.flags ?? 0;
-    message.flags = on && options.setTruncateBit ? flags | FLAG_TC : flags & ~FLAG_TC;
-  };
   // An upstream TC survives (when TC may be set at all).
-  setTc(((message.flags ?? 0) & FLAG_TC) !== 0);
+  message.flags = withTc(message.flags ?? 0, ((message.flags ?? 0) & FLAG_TC) !== 0, options.setTruncateBit);
+  return { message, opt };
+}
+
+function withTc(flags: number, on: boolean, setTruncateBit: boolean): number {
+  return on && setTruncateBit ? flags | FLAG_TC : flags & ~FLAG_TC;
+}
+
+/**
+ * Encodes a reply for the transport, truncating like Mesos-DNS (§3.3): when too big, set TC (only with
+ * SetTruncateBit; otherwise TC is always cleared), drop ADDITIONAL, then drop the fewest answers from the
+ * end until the message is below the limit. Outside compat mode the client's OPT is answered (ours, or the
+ * upstream's when relaying), sets the UDP limit, and survives truncation. In compat mode no OPT is added and
+ * a relayed reply's own OPT sets the limit, as in Mesos-DNS. `limit` overrides the transport's limit.
+ */
+export function encodeResponse(response: Packet, options: EncodeOptions & { limit?: number }): Encoded {
+  const { compat, relayed = false } = options;
+  const { message, opt } = untruncated(response, options);
+  const limit =
+    options.limit ??
+    (compat && relayed && options.transport === 'udp'
+      ? Math.max(opt?.udpPayloadSize ?? MIN_UDP_SIZE, MIN_UDP_SIZE)
+      : sizeLimit(options.transport, compat, options.queryOpt?.udpPayloadSize));
   let encoded = encodeMessage(message);
   if (encoded.length <= limit) return { message: encoded, truncated: false };
-  setTc(true);
+  message.flags = withTc(message.flags ?? 0, true, options.setTruncateBit);
   // RFC 6891 §7 keeps the OPT in a truncated reply; Mesos-DNS drops ADDITIONAL whole.
   message.additionals = opt && !compat ? [opt] : [];
   encoded = encodeMessage(message);
@@ -345,4 +372,107 @@ export function encodeResponse(response: Packet, options: EncodeOptions): Encode
 
 function encodeWith(message: Packet, answers: Answer[], count: number): Buffer {
   return encodeMessage({ ...message, answers: answers.slice(0, count) });
+}
+
+/**
+ * UDP size classes of locally answered replies: a client's EDNS0 size is rounded down to one of these, so
+ * however many sizes clients advertise, a cached answer has at most four cuts (with TCP's 65535).
+ * 1232 is the DNS Flag Day 2020 size that avoids IP fragmentation.
+ */
+export const UDP_SIZE_CLASSES: readonly number[] = [MIN_UDP_SIZE, 1232, MAX_UDP_SIZE];
+const ANSWER_SIZE_LIMITS: readonly number[] = [...UDP_SIZE_CLASSES, MAX_TCP_SIZE];
+
+/** The limit of a locally answered reply: `sizeLimit` with the client's EDNS0 size rounded down to its class. */
+export function answerSizeLimit(transport: Transport, compat: boolean, ednsSize: number | undefined): number {
+  const exact = sizeLimit(transport, compat, ednsSize);
+  if (transport === 'tcp') return exact;
+  return UDP_SIZE_CLASSES.reduce((chosen, size) => (size <= exact ? size : chosen), MIN_UDP_SIZE);
+}
+
+/**
+ * A local answer encoded once, whole, and cut to any size limit without encoding again (the cut after the
+ * k-th answer is a byte prefix of the whole message plus the OPT). Replies that also carry authority records
+ * (ANY) are not prefixes when cut; their cuts for every size class are encoded up front instead.
+ */
+export interface PreparedAnswer {
+  message: Buffer;
+  answerEnds: Uint32Array;
+  /** The OPT a truncated reply keeps (RFC 6891 §7): empty in compat mode or without EDNS0. */
+  opt: Buffer;
+  setTruncateBit: boolean;
+  cuts: Map<number, Buffer> | undefined;
+  /** Answers kept per size limit, worked out on first use. */
+  kept: Map<number, number>;
+  /** Memory held, for the cache's byte budget. */
+  bytes: number;
+}
+
+/** Bookkeeping of a prepared answer beyond its buffers: objects, maps and their slots. */
+const PREPARED_OVERHEAD_BYTES = 400;
+
+export function prepareAnswer(
+  response: Packet,
+  options: Pick<EncodeOptions, 'compat' | 'setTruncateBit' | 'queryOpt'>,
+): PreparedAnswer {
+  const { message, opt } = untruncated(response, options);
+  const { message: whole, answerEnds } = encodeMessageWithOffsets(message);
+  const keptOpt =
+    opt && !options.compat ? encodeMessage({ additionals: [opt] }).subarray(12) : Buffer.alloc(0);
+  let cuts: Map<number, Buffer> | undefined;
+  let bytes = whole.length + answerEnds.byteLength + keptOpt.length + PREPARED_OVERHEAD_BYTES;
+  if ((message.authorities?.length ?? 0) > 0 && (message.answers?.length ?? 0) > 0) {
+    cuts = new Map();
+    for (const limit of ANSWER_SIZE_LIMITS) {
+      if (whole.length <= limit) continue;
+      const cut = encodeResponse(response, { ...options, transport: 'udp', limit }).message;
+      cuts.set(limit, cut);
+      bytes += cut.length;
+    }
+  }
+  return {
+    message: whole,
+    answerEnds,
+    opt: keptOpt,
+    setTruncateBit: options.setTruncateBit,
+    cuts,
+    kept: new Map(),
+    bytes,
+  };
+}
+
+/**
+ * The prepared answer within `limit` bytes, as `encodeResponse` would truncate it, in a new buffer the caller
+ * may patch. `limit` is one of the size classes (see `answerSizeLimit`).
+ */
+export function cutAnswer(prepared: PreparedAnswer, limit: number): Encoded {
+  const whole = prepared.message;
+  if (whole.length <= limit) return { message: Buffer.from(whole), truncated: false };
+  if (prepared.cuts) {
+    const cut = prepared.cuts.get(limit) ?? [...prepared.cuts.values()][0]!;
+    return { message: Buffer.from(cut), truncated: true };
+  }
+  const ends = prepared.answerEnds;
+  const optLength = prepared.opt.length;
+  let kept = prepared.kept.get(limit);
+  if (kept === undefined) {
+    // The most answers that leave the message below the limit; none when not even the question fits.
+    let low = 0;
+    let high = ends.length - 1;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (ends[mid]! + optLength < limit) low = mid;
+      else high = mid - 1;
+    }
+    kept = low;
+    prepared.kept.set(limit, kept);
+  }
+  const end = ends[kept]!;
+  const reply = Buffer.allocUnsafe(end + optLength);
+  whole.copy(reply, 0, 0, end);
+  prepared.opt.copy(reply, end);
+  reply.writeUInt16BE(withTc(whole.readUInt16BE(2), true, prepared.setTruncateBit), 2);
+  reply.writeUInt16BE(kept, 6);
+  reply.writeUInt16BE(0, 8);
+  reply.writeUInt16BE(optLength > 0 ? 1 : 0, 10);
+  return { message: reply, truncated: true };
 }

@@ -4,6 +4,7 @@
  */
 import { toAxfr, toEnumerate } from './axfr.js';
 import { redactedConfig } from './config.js';
+import type { DnsLimits } from './limits.js';
 import { generateRecords } from './records.js';
 import { RecordStore } from './refresh.js';
 import { startDnsServer, type DnsServer, type RecordsSnapshot } from './server.js';
@@ -24,6 +25,8 @@ export interface DnsServiceOptions {
   log: (line: string) => void;
   /** Overrides for tests; otherwise Date.now and real timers. */
   now?: () => number;
+  /** What clients may cost the DNS server; DEFAULT_DNS_LIMITS where absent. */
+  limits?: Partial<DnsLimits>;
 }
 
 export interface RunningDnsService {
@@ -113,6 +116,7 @@ export async function startDnsService(
         listen: config.Listener,
         port: config.Port,
         log: options.log,
+        ...(options.limits ? { limits: options.limits } : {}),
       })
     : undefined;
   let http: HttpApi | undefined;

@@ -6,6 +6,7 @@ import { createSocket } from 'node:dgram';
 import { connect, isIP } from 'node:net';
 
 import { DcosError } from '../errors.js';
+import { joinHostPort } from './addresses.js';
 import type { Transport } from './resolver.js';
 import { FLAG_QR } from './wire.js';
 
@@ -15,7 +16,7 @@ export interface ServerAddress {
 }
 
 export function serverLabel(server: ServerAddress): string {
-  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+  return joinHostPort(server.host, server.port);
 }
 
 function networkError(server: ServerAddress, transport: Transport, error: NodeJS.ErrnoException): DcosError {

@@ -185,6 +185,29 @@ function writeRecord(writer: Writer, record: Answer): void {
 
 /** Encodes a message like dns-packet's `encode`, but compressing names. `flags` carries opcode and rcode. */
 export function encodeMessage(packet: Packet): Buffer {
+  return Buffer.from(encodeWithWriter(packet).result());
+}
+
+export interface EncodedWithOffsets {
+  /** Not from Node's shared buffer pool: a cached reply must not pin an 8 KB pool slab. */
+  message: Buffer;
+  /**
+   * `answerEnds[0]` is where the question section ends, `answerEnds[k]` where the k-th answer ends. A message
+   * cut after answer k is a byte prefix: compression pointers only ever point backwards.
+   */
+  answerEnds: Uint32Array;
+}
+
+/** `encodeMessage`, also reporting where each answer ends, so truncation needs no further encoding. */
+export function encodeMessageWithOffsets(packet: Packet): EncodedWithOffsets {
+  const answerEnds = new Uint32Array((packet.answers?.length ?? 0) + 1);
+  const result = encodeWithWriter(packet, answerEnds).result();
+  const message = Buffer.allocUnsafeSlow(result.length);
+  result.copy(message);
+  return { message, answerEnds };
+}
+
+function encodeWithWriter(packet: Packet, answerEnds?: Uint32Array): Writer {
   const writer = new Writer();
   const questions = packet.questions ?? [];
   const answers = packet.answers ?? [];
@@ -197,10 +220,14 @@ export function encodeMessage(packet: Packet): Buffer {
   writer.u16(authorities.length);
   writer.u16(additionals.length);
   for (const question of questions) writeQuestion(writer, question);
-  for (const record of answers) writeRecord(writer, record);
+  if (answerEnds) answerEnds[0] = writer.offset;
+  answers.forEach((record, index) => {
+    writeRecord(writer, record);
+    if (answerEnds) answerEnds[index + 1] = writer.offset;
+  });
   for (const record of authorities) writeRecord(writer, record);
   for (const record of additionals) writeRecord(writer, record);
-  return Buffer.from(writer.result());
+  return writer;
 }
 
 /** What the cache needs from a query without a full decode. Undefined when anything is unusual. */
@@ -267,4 +294,63 @@ export function countsFit(message: Buffer): boolean {
   const questions = message.readUInt16BE(4);
   const records = message.readUInt16BE(6) + message.readUInt16BE(8) + message.readUInt16BE(10);
   return questions * 5 + records * 11 <= message.length - 12;
+}
+
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+const LOWER_A = 0x61;
+const LOWER_Z = 0x7a;
+
+/**
+ * The spelling a question is answered and cached under: as asked when its name has no capital letters (the
+ * common case; the reply is then byte for byte what it always was), otherwise with every ASCII letter of the
+ * name in capitals, so all mixed-case spellings of a name share one cache entry (DNS 0x20 randomises case).
+ * Only the name's bytes change (label lengths are at most 63, below 'A'), never the type and class.
+ */
+export function canonicalQuestion(question: Buffer): Buffer {
+  const nameEnd = question.length - 4;
+  let mixed = false;
+  for (let i = 0; i < nameEnd && !mixed; i++) mixed = question[i]! >= UPPER_A && question[i]! <= UPPER_Z;
+  if (!mixed) return question;
+  const canonical = Buffer.from(question);
+  for (let i = 0; i < nameEnd; i++) {
+    if (canonical[i]! >= LOWER_A && canonical[i]! <= LOWER_Z) canonical[i] = canonical[i]! - 0x20;
+  }
+  return canonical;
+}
+
+/** The same canonical spelling for a decoded name (see `canonicalQuestion`). */
+export function canonicalName(name: string): string {
+  return /[A-Z]/.test(name) ? name.replace(/[a-z]+/g, (letters) => letters.toUpperCase()) : name;
+}
+
+/**
+ * An empty reply with TC set, the question echoed when it is a plain one: what response rate limiting "slips"
+ * to a client over its limit, so a real client retries over TCP while a spoofed victim gets nothing larger
+ * than the query. Undefined for anything that is not a query with a readable header.
+ */
+export function emptyTruncatedReply(message: Buffer): Buffer | undefined {
+  if (message.length < 12) return undefined;
+  const flags = message.readUInt16BE(2);
+  if (flags & FLAG_QR) return undefined;
+  let end = 12;
+  if (message.readUInt16BE(4) === 1) {
+    for (;;) {
+      const length = message[end];
+      if (length === undefined || length > 63) {
+        end = 12;
+        break;
+      }
+      end += length + 1;
+      if (length === 0) break;
+    }
+    end = end > 12 && end + 4 <= message.length ? end + 4 : 12;
+  }
+  const reply = Buffer.alloc(end);
+  message.copy(reply, 0, 0, end);
+  reply.writeUInt16BE(FLAG_QR | FLAG_TC | (flags & ((0xf << 11) | FLAG_RD | FLAG_CD)), 2);
+  reply.writeUInt16BE(end > 12 ? 1 : 0, 4);
+  reply.writeUInt32BE(0, 6);
+  reply.writeUInt16BE(0, 10);
+  return reply;
 }

@@ -356,11 +356,11 @@ describe('lookupLocal', () => {
   };
   const ctx = { records, config: parseDnsConfig({}, 'test'), serial: 99, random: () => 0 };
 
-  it('answers as the server would over UDP, with its EDNS0 OPT', () => {
+  it("answers as the server would over UDP, with its EDNS0 OPT and the asker's case", () => {
     const result = lookupLocal(buildQuery('LEADER.mesos', 'A'), ctx, { tcp: false });
     if (result.kind !== 'answer') throw new Error('forwarded');
     expect(result.transport).toBe('udp');
-    expect(result.packet.answers).toMatchObject([{ name: 'leader.mesos', data: '1.2.3.4' }]);
+    expect(result.packet.answers).toMatchObject([{ name: 'LEADER.mesos', data: '1.2.3.4' }]);
     expect(result.packet.additionals).toMatchObject([{ type: 'OPT', udpPayloadSize: 4096 }]);
   });
 

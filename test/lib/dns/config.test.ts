@@ -4,8 +4,12 @@ import {
   applyDnsOverrides,
   DEFAULT_DNS_CONFIG,
   parseDnsConfig,
+  readDnsConfig,
   redactedConfig,
+  serveDnsConfig,
+  type DnsOverrides,
 } from '../../../src/lib/dns/config.js';
+import { route } from '../../../src/lib/dns/resolver.js';
 import { UsageError } from '../../../src/lib/errors.js';
 
 const parse = (input: unknown, resolvConf?: string) =>
@@ -305,5 +309,121 @@ describe('redactedConfig', () => {
 
   it('leaves an empty secret empty', () => {
     expect(redactedConfig(parse({})).MesosCredentials.Secret).toBe('');
+  });
+});
+
+describe('serveDnsConfig: safe defaults for dns serve', () => {
+  const serve = (
+    file: Record<string, unknown>,
+    overrides: DnsOverrides = {},
+    options: { compat?: boolean; interfaceAddresses?: string[] } = {},
+  ) => {
+    const read = readDnsConfig(file, 'config.json', { resolvConf: 'nameserver 192.0.2.53' });
+    return serveDnsConfig(read.config, {
+      explicit: read.explicit,
+      overrides,
+      compat: options.compat ?? false,
+      interfaceAddresses: options.interfaceAddresses ?? ['192.0.2.10', 'fe80::10'],
+    });
+  };
+  const serveError = (...args: Parameters<typeof serve>): string => {
+    try {
+      serve(...args);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      return (error as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('listens on 127.0.0.1 (DNS and HTTP) and forwards nothing by default', () => {
+    const { config, warnings } = serve({});
+    expect(config).toMatchObject({
+      Listener: '127.0.0.1',
+      HTTPListener: '127.0.0.1',
+      Resolvers: [],
+      ExternalOn: false,
+    });
+    expect(route('example.org', config)).toEqual({ kind: 'refused' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves records, explain and lookup on the Mesos-DNS defaults (parseDnsConfig is unchanged)', () => {
+    expect(parseDnsConfig({}, 'defaults')).toMatchObject({
+      Listener: '0.0.0.0',
+      Resolvers: ['8.8.8.8'],
+      ExternalOn: true,
+    });
+  });
+
+  it('forwards to the resolvers named with --resolver, still on loopback', () => {
+    const { config, warnings } = serve({}, { resolvers: ['192.0.2.53', '192.0.2.54:5353'] });
+    expect(config).toMatchObject({ Listener: '127.0.0.1', ExternalOn: true });
+    expect(route('example.org', config)).toEqual({
+      kind: 'forward',
+      resolvers: ['192.0.2.53', '192.0.2.54:5353'],
+    });
+    expect(warnings).toEqual([]);
+    expect(serve({}, { resolvers: ['192.0.2.53'], externalOn: false }).config.ExternalOn).toBe(false);
+    // Naming them on the command line wins over the file's externalOn, and they are checked.
+    expect(serve({ externalOn: false }, { resolvers: ['192.0.2.53'] }).config.ExternalOn).toBe(true);
+    expect(serveError({ externalOn: false }, { resolvers: ['junk'] })).toBe(
+      'flags: resolvers: "junk" is not an IP address or ip:port',
+    );
+  });
+
+  it('honours a config file that sets the listener and resolvers, warning about the open resolver', () => {
+    const { config, warnings } = serve({ listener: '0.0.0.0', resolvers: ['192.0.2.53'] });
+    expect(config).toMatchObject({ Listener: '0.0.0.0', HTTPListener: '127.0.0.1', ExternalOn: true });
+    expect(warnings).toEqual([
+      'anyone who can reach 0.0.0.0:53 can use this server to resolve names outside "mesos" through 192.0.2.53 (an open resolver); listen on 127.0.0.1 (--listen) or refuse such names (--no-external) unless that is intended',
+    ]);
+    // A listener alone forwards nothing, so there is nothing to warn about.
+    expect(serve({ listener: '0.0.0.0' })).toMatchObject({ config: { ExternalOn: false }, warnings: [] });
+    // Mesos-DNS's `resolvers: []` (the system's name servers) is an explicit choice too.
+    expect(serve({ resolvers: [] }).config).toMatchObject({ Resolvers: ['192.0.2.53'], ExternalOn: true });
+    expect(serve({ zoneResolvers: { corp: ['192.0.2.99'] } }).config.ExternalOn).toBe(true);
+  });
+
+  it('keeps Mesos-DNS defaults with --compat (0.0.0.0, 8.8.8.8), with a warning', () => {
+    const { config, warnings } = serve({}, {}, { compat: true });
+    expect(config).toMatchObject({
+      Listener: '0.0.0.0',
+      HTTPListener: '0.0.0.0',
+      Resolvers: ['8.8.8.8'],
+      ExternalOn: true,
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('through 8.8.8.8 (an open resolver)');
+    expect(serve({}, { listen: '127.0.0.1' }, { compat: true }).warnings).toEqual([]);
+  });
+
+  it('rejects forwarding asked for without resolvers (--external, or externalon in the file)', () => {
+    const expected =
+      'forwarding names outside "mesos" needs resolvers: name them with --resolver IP[:PORT] or the config\'s resolvers (Mesos-DNS\'s default 8.8.8.8 applies only with --compat), or use --no-external';
+    expect(serveError({}, { externalOn: true })).toBe(expected);
+    expect(serveError({ externalOn: true })).toBe(expected);
+  });
+
+  it("rejects a resolver that is the server's own listener: it would forward to itself until sockets run out", () => {
+    expect(serveError({ port: 5353 }, { resolvers: ['127.0.0.1:5353'] })).toBe(
+      'resolvers: "127.0.0.1:5353" is this server\'s own DNS listener (127.0.0.1:5353); forwarding to it would loop',
+    );
+    expect(serveError({ zoneResolvers: { corp: ['127.0.0.1'] } })).toBe(
+      'zoneresolvers.corp: "127.0.0.1" is this server\'s own DNS listener (127.0.0.1:53); forwarding to it would loop',
+    );
+    // 0.0.0.0 takes every local IPv4 address: loopback (all of 127/8) and the interfaces.
+    for (const resolver of ['127.0.0.53', '192.0.2.10', '0.0.0.0']) {
+      expect(serveError({ listener: '0.0.0.0' }, { resolvers: [resolver] })).toContain('would loop');
+    }
+    expect(serveError({ listener: '::' }, { resolvers: ['[::1]:53'] })).toContain('would loop');
+    expect(serveError({ listener: '::' }, { resolvers: ['127.0.0.1'] })).toContain('would loop');
+    expect(serveError({ listener: '::1' }, { resolvers: ['[0:0:0:0:0:0:0:1]:53'] })).toContain('would loop');
+    // Another address or another port is another server.
+    expect(serve({}, { resolvers: ['127.0.0.53'] }).config.Resolvers).toEqual(['127.0.0.53']);
+    expect(serve({ listener: '0.0.0.0' }, { resolvers: ['127.0.0.1:5353'] }).config.ExternalOn).toBe(true);
+    expect(serve({ listener: '0.0.0.0' }, { resolvers: ['[::1]:53'] }).config.ExternalOn).toBe(true);
+    expect(serve({}, { resolvers: ['127.0.0.1'], port: 8053 }).config.ExternalOn).toBe(true);
   });
 });

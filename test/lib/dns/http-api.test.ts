@@ -1,10 +1,13 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildQuery, lookup } from '../../../src/lib/dns/client.js';
 import { parseDnsConfig } from '../../../src/lib/dns/config.js';
+import { MAX_BODY_BYTES } from '../../../src/lib/dns/http-api.js';
 import { startDnsService, type RunningDnsService } from '../../../src/lib/dns/service.js';
 import { ROOT } from '../../helpers/cli.js';
 
@@ -219,5 +222,84 @@ describe('HTTP API after a load (resolver_test.go TestHTTP)', () => {
 
   it('refuses methods other than GET', async () => {
     expect((await fetch(`${base}/v1/version`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+/** One request over a raw socket: the whole head and body are written before a byte is read back. */
+async function rawRequest(head: string, bodyBytes: number): Promise<{ statusLine: string; error?: string }> {
+  const socket = connect(service.http!.port, '127.0.0.1');
+  await once(socket, 'connect');
+  let received = '';
+  const statusLine = new Promise<{ statusLine: string; error?: string }>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n')) resolve({ statusLine: received.split('\r\n')[0]! });
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ statusLine: '', error: error.code }));
+    socket.on('close', () => resolve({ statusLine: received.split('\r\n')[0]! }));
+  });
+  socket.pause();
+  const closed = once(socket, 'close').catch(() => undefined);
+  const writes = async () => {
+    socket.write(head);
+    for (let sent = 0; sent < bodyBytes && !socket.destroyed;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, bodyBytes - sent));
+      sent += chunk.length;
+      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain'), closed]);
+    }
+  };
+  await writes().catch(() => undefined);
+  socket.resume();
+  const result = await statusLine;
+  socket.destroy();
+  return result;
+}
+
+describe('HTTP API against hostile requests', () => {
+  it('answers malformed percent-encoding with 400, and goes on serving', async () => {
+    const bad = await get('/v1/hosts/%E0%A4%A');
+    expect([bad.status, bad.text]).toEqual([
+      400,
+      '400: Bad Request (malformed percent-encoding in the path)',
+    ]);
+    expect((await get('/v1/services/%')).status).toBe(400);
+    expect((await get('/v1/version')).status).toBe(200);
+  });
+
+  it('answers a 100 MB body with 413 that the client reads, not a connection reset', async () => {
+    const declared = await rawRequest(
+      'GET /v1/version HTTP/1.1\r\nHost: dns\r\nContent-Length: 104857600\r\n\r\n',
+      100 * 1024 * 1024,
+    );
+    expect(declared).toEqual({ statusLine: 'HTTP/1.1 413 Payload Too Large' });
+    const chunked = await fetch(`${base}/v1/version`, {
+      method: 'POST',
+      body: new Blob([new Uint8Array(MAX_BODY_BYTES + 1)]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.text()).toContain('413: Request Entity Too Large');
+  }, 30_000);
+
+  it('reads and ignores a small body', async () => {
+    const small = await rawRequest(
+      'GET /v1/version HTTP/1.1\r\nHost: dns\r\nContent-Length: 1024\r\n\r\n',
+      1024,
+    );
+    expect(small).toEqual({ statusLine: 'HTTP/1.1 200 OK' });
+  });
+
+  it('never grants cross-origin access', async () => {
+    const origin = { origin: 'http://attacker.example' };
+    const simple = await fetch(`${base}/v1/config`, { headers: origin });
+    expect(simple.status).toBe(200);
+    const preflight = await fetch(`${base}/v1/config`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.status).toBe(405);
+    for (const response of [simple, preflight]) {
+      expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    }
   });
 });

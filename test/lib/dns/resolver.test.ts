@@ -76,6 +76,16 @@ describe('resolve: resolver_test.go TestHandlers', () => {
     expect(summary(reply.answers)).toEqual(['chronos.marathon.mesos. A 1.2.3.11']);
   });
 
+  it("keeps the asker's spelling on A/AAAA owners with preserveCase (not for a .* name)", () => {
+    const ctx = { records, config, serial: 1234, random: () => 0.5, preserveCase: true };
+    const mixed = answer(resolve(query('CHRONOS.Marathon.MESOS', 'A'), ctx));
+    expect(summary(mixed.answers)).toEqual(['CHRONOS.Marathon.MESOS A 1.2.3.11']);
+    const v6 = answer(resolve(query('Toy-Store.IPv6-Framework.mesos.', 'AAAA'), ctx));
+    expect(summary(v6.answers)).toEqual(['Toy-Store.IPv6-Framework.mesos. AAAA fd01:b::1:8000:2']);
+    const wildcard = answer(resolve(query('CHRONOS.*.marathon.mesos', 'A'), ctx));
+    expect(summary(wildcard.answers)).toEqual(['chronos.marathon.mesos. A 1.2.3.11']);
+  });
+
   it('strips .* wildcards', () => {
     expect(summary(run('chronos.*.marathon.mesos', 'A').answers)).toEqual([
       'chronos.marathon.mesos. A 1.2.3.11',

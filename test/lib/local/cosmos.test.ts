@@ -323,6 +323,15 @@ describe('dcos local Cosmos: the Local Universe', () => {
     ).body.marathonJson;
     expect(external.cmd).toContain('--domain local');
     expect(external.cmd).toMatch(/--external$/);
+    expect(external.cmd).not.toContain('--resolver');
+    // dns serve forwards only to the resolvers it is given.
+    const forwarding = (
+      await rpc<{ marathonJson: MarathonApp }>('render', {
+        packageName: 'mesos-dns',
+        options: { dns: { external: true, resolvers: '192.0.2.53,[2001:db8::53]:5353' } },
+      })
+    ).body.marathonJson;
+    expect(forwarding.cmd).toMatch(/ --resolver 192\.0\.2\.53,\[2001:db8::53\]:5353 --external$/);
 
     const lb = (await rpc<{ marathonJson: MarathonApp }>('render', { packageName: 'marathon-lb' })).body
       .marathonJson;
