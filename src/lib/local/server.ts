@@ -9,6 +9,7 @@ import { systemV1 } from './logs.js';
 import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
 import { Router, sendJson, type RouteContext } from './router.js';
+import type { SaveState } from './state-store.js';
 import type { PackageManager } from '../packages/types.js';
 
 export interface LocalClusterOptions {
@@ -18,6 +19,8 @@ export interface LocalClusterOptions {
   maxTasks: number;
   host?: string;
   tickMs?: number;
+  /** How the engine writes its state file (tests inject slow or failing writers). */
+  saveState?: SaveState;
 }
 
 export interface RunningCluster {
@@ -63,6 +66,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     host,
     port: options.port,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+    ...(options.saveState ? { saveState: options.saveState } : {}),
   });
   const marathon = new MarathonApi(engine);
   const mesos = new MesosApi(engine);
