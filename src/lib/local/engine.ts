@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ensurePrivateDir, removeAtomicTempFiles } from '../fs-atomic.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './executor/health.js';
 import { killOrphans, TaskRunner } from './executor/process.js';
@@ -12,6 +13,7 @@ import { createAgents } from './mesos/agents.js';
 import { placeTask, type NoOfferMatchReason, type PlacedTask } from './mesos/placement.js';
 import {
   loadState,
+  recordedTaskGroups,
   StateWriter,
   type PersistedDeployment,
   type PersistedState,
@@ -136,11 +138,14 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private lastVersion = 0;
   private ticking = false;
+  /** The state directory, canonical: every task carries it as DCOS_LOCAL_DIR. */
+  private stateDir: string;
   /** Set once `stop` begins: nothing is scheduled or launched any more, so killed tasks stay dead. */
   private stopping = false;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
+    this.stateDir = options.dir;
     this.startedAt = this.now();
     this.events = new EventBus(this.now);
     this.root = emptyRoot(this.nextVersion());
@@ -185,20 +190,24 @@ export class Engine {
     this.options.port = port;
   }
 
-  /** Loads saved state, cleans up task processes a killed daemon left behind, and starts scheduling. */
+  /**
+   * Loads saved state, cleans up what a killed daemon left behind (task processes, temp files of an interrupted
+   * write), and starts scheduling. Nothing of ours is legitimately running yet: every process carrying this
+   * directory's DCOS_LOCAL_DIR goes, and the saved apps are relaunched.
+   */
   async start(): Promise<{ orphansKilled: number }> {
-    const saved = await loadState(this.options.dir);
-    let orphansKilled = 0;
+    const { dir } = this.options;
+    await ensurePrivateDir(dir);
+    this.stateDir = await realpath(dir);
+    await removeAtomicTempFiles(dir);
+    const saved = await loadState(dir);
     if (saved) {
       this.clusterId = saved.clusterId;
       this.frameworkId = saved.frameworkId;
       this.restoreDesired(saved);
-      const records = saved.tasks
-        .filter((task): task is TaskRecord & { pgid: number } => typeof task.pgid === 'number')
-        .map((task) => ({ pgid: task.pgid, taskId: task.id }));
-      orphansKilled = await killOrphans(records);
       this.lastVersion = Date.parse(saved.root.version) || 0;
     }
+    const orphansKilled = await killOrphans({ stateDir: this.stateDir, records: recordedTaskGroups(saved) });
     this.durableRoot = this.root;
     this.lastWritten = this.snapshot();
     this.agents.splice(
@@ -843,6 +852,7 @@ export class Engine {
       resources: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus },
       labels: app.labels,
       clusterUrl: `http://${this.options.host}:${this.options.port}`,
+      stateDir: this.stateDir,
     });
     this.persist();
   }

@@ -63,6 +63,15 @@ export async function loadState(dir: string): Promise<PersistedState | undefined
   return parsed as unknown as PersistedState;
 }
 
+/** The process groups a state file recorded for its tasks, for orphan cleanup. */
+export function recordedTaskGroups(
+  state: PersistedState | undefined,
+): Array<{ pgid: number; taskId: string }> {
+  return (state?.tasks ?? []).flatMap((task) =>
+    typeof task.pgid === 'number' ? [{ pgid: task.pgid, taskId: task.id }] : [],
+  );
+}
+
 export async function saveState(dir: string, state: PersistedState): Promise<void> {
   await writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...state, format: FORMAT })}\n`);
 }
