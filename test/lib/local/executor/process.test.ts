@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -276,6 +277,24 @@ describe('TaskRunner: fetch', () => {
     expect(end.message).toContain("Failed to fetch 'http://example.com/x.tgz'");
     expect(statesOf('nofetch.t')).toEqual(['TASK_STARTING', 'TASK_FAILED']);
     expect(await readFile(join(root, 'nofetch.t', 'stderr'), 'utf8')).toContain('http://example.com/x.tgz');
+  });
+
+  it('fails the task, saying why, when a fetched archive would lead out of the sandbox', async () => {
+    const root = await tempDir('dcos-exec-');
+    const outside = await tempDir('dcos-outside-');
+    const layer = join(root, 'layer');
+    await mkdir(layer);
+    await symlink(outside, join(layer, 'link'));
+    const archive = join(root, 'evil.tar');
+    execFileSync('tar', ['-cf', archive, '-C', layer, 'link']);
+    const { runner, statesOf, waitForTerminal } = newRunner();
+    runner.launch(spec(root, 'evil.t', { cmd: 'touch ran', fetch: [{ uri: archive }] }));
+    const end = await waitForTerminal('evil.t');
+    const reason = `Failed to fetch '${archive}': evil.tar holds the symbolic link 'link' -> '${outside}', which points outside the sandbox`;
+    expect(end).toMatchObject({ state: 'TASK_FAILED', message: reason });
+    expect(statesOf('evil.t')).toEqual(['TASK_STARTING', 'TASK_FAILED']);
+    expect(await readFile(join(root, 'evil.t', 'stderr'), 'utf8')).toBe(`${reason}\n`);
+    expect(existsSync(join(root, 'evil.t', 'ran'))).toBe(false);
   });
 });
 
