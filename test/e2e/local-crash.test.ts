@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
+import { prng } from '../helpers/random.js';
 import { processAlive, until } from '../helpers/wait.js';
 
 const DAEMON = join(ROOT, 'dist', 'lib', 'local', 'daemon-main.js');
@@ -47,18 +48,6 @@ function markedProcesses(dir: string): Array<{ pid: number; taskId: string | und
 
 function tempFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => TEMP_FILE.test(name));
-}
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with CRASH_SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Daemon {
@@ -139,7 +128,7 @@ describe('dcos local: SIGKILL at random moments', () => {
   it(`${CYCLES} cycles: every acknowledged change survives, nothing runs untracked, no temp file stays`, async () => {
     const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`crash loop seed ${seed} (replay with CRASH_SEED=${seed})`);
-    const next = random(seed);
+    const next = prng(seed);
     const dir = await mkdtemp(join(tmpdir(), 'dcos-crash-'));
     dirs.push(dir);
 

@@ -515,23 +515,23 @@ export async function killOrphans(search: OrphanSearch, options: { graceMs?: num
   return groups.length;
 }
 
+/** The pids in /proc, or undefined when /proc cannot be listed. */
+async function procPids(): Promise<number[] | undefined> {
+  const names = await readdir('/proc').catch(() => undefined);
+  return names?.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
 /** Every process in /proc with its environment, or undefined when /proc cannot be listed. */
 async function processTable(): Promise<ProcessEntry[] | undefined> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return undefined;
-  }
+  const pids = await procPids();
+  if (pids === undefined) return undefined;
   const entries = await Promise.all(
-    names
-      .filter((name) => /^\d+$/.test(name))
-      .map(async (name): Promise<ProcessEntry | undefined> => {
-        const info = await procStat(Number(name));
-        if (info === undefined) return undefined;
-        const environ = await readFile(`/proc/${name}/environ`, 'utf8').catch(() => '');
-        return { ...info, environ: environ.split('\0').filter(Boolean) };
-      }),
+    pids.map(async (pid): Promise<ProcessEntry | undefined> => {
+      const info = await procStat(pid);
+      if (info === undefined) return undefined;
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+      return { ...info, environ: environ.split('\0').filter(Boolean) };
+    }),
   );
   return entries.filter((entry): entry is ProcessEntry => entry !== undefined);
 }
@@ -558,15 +558,9 @@ async function procStat(pid: number): Promise<ProcInfo | undefined> {
 
 /** Live (non-zombie) members of a process group, or undefined when /proc cannot be listed. */
 async function groupMembers(pgid: number): Promise<ProcInfo[] | undefined> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return undefined;
-  }
-  const infos = await Promise.all(
-    names.filter((name) => /^\d+$/.test(name)).map((name) => procStat(Number(name))),
-  );
+  const pids = await procPids();
+  if (pids === undefined) return undefined;
+  const infos = await Promise.all(pids.map(procStat));
   return infos.filter(
     (info): info is ProcInfo => info !== undefined && info.pgrp === pgid && info.state !== 'Z',
   );
