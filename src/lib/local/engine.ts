@@ -142,6 +142,11 @@ export class Engine {
   private stateDir: string;
   /** Set once `stop` begins: nothing is scheduled or launched any more, so killed tasks stay dead. */
   private stopping = false;
+  /**
+   * Set once `start` has restored and written the state. The HTTP server listens before that: a change accepted
+   * earlier would be written over an empty root, then lost when the saved state is restored.
+   */
+  private started = false;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
@@ -217,6 +222,7 @@ export class Engine {
     );
     // A state directory we cannot write to fails the start, not every later request.
     await this.writer.commit();
+    this.started = true;
     this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 250);
     void this.tick();
     return { orphansKilled };
@@ -332,6 +338,7 @@ export class Engine {
    * Validation and the change itself happen before the first await, so concurrent calls see each other's changes.
    */
   async deploy(target: Group, options: DeployOptions = {}): Promise<DeploymentPlan> {
+    this.requireStarted();
     // Invalid targets are refused before locks are looked at, as Marathon validates first.
     this.checkTaskCap(target);
     if (dependencyCycle(target)) {
@@ -373,10 +380,17 @@ export class Engine {
 
   /** `DELETE /v2/deployments/{id}?force=true`: stop following the plan, leave things as they are. */
   async cancel(id: string, reason = 'canceled'): Promise<void> {
+    this.requireStarted();
     const deployment = this.withdraw(id);
     if (!deployment) return;
     await this.commit();
     this.announceCanceled(deployment, reason);
+  }
+
+  private requireStarted(): void {
+    if (!this.started) {
+      throw new ApiError(503, { message: 'dcos local is still starting; try again in a moment' });
+    }
   }
 
   private withdraw(id: string): Deployment | undefined {

@@ -12,9 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/wait.js';
 
 import type { MarathonEvent } from '../../../src/lib/local/events.js';
+import { ApiError, Engine } from '../../../src/lib/local/engine.js';
 import { startLocalCluster, type RunningCluster } from '../../../src/lib/local/server.js';
 import { saveState, STATE_FILE, type PersistedState } from '../../../src/lib/local/state-store.js';
-import { allApps } from '../../../src/lib/local/marathon/groups.js';
+import { allApps, putApp } from '../../../src/lib/local/marathon/groups.js';
+import { makeApp, V2 } from './marathon/helpers.js';
 
 type Outcome = 'write' | 'fail';
 
@@ -198,4 +200,43 @@ describe('dcos local: a 2xx means the change is on disk', () => {
     expect(writes).toBeLessThan(10);
     expect(save.landed).toBe(writes);
   }, 90_000);
+
+  it('refuses changes with 503 until the start has restored and written the state', async () => {
+    const save = new ControlledSave();
+    save.mode = 'hold';
+    const dir = await mkdtemp(join(tmpdir(), 'dcos-durable-'));
+    const engine = new Engine({
+      dir,
+      agents: 1,
+      maxTasks: 5,
+      host: '127.0.0.1',
+      port: 0,
+      saveState: save.save,
+    });
+    const started = engine.start();
+    await until('the start to write the state', () => save.log.includes('write held'));
+    const early = await engine
+      .deploy(putApp(engine.root, makeApp({ id: '/early', cmd: 'true', instances: 0 }), V2))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(early).toBeInstanceOf(ApiError);
+    expect(early).toMatchObject({
+      status: 503,
+      body: { message: 'dcos local is still starting; try again in a moment' },
+    });
+    save.mode = 'pass';
+    await save.release('write');
+    await started;
+    try {
+      const plan = await engine.deploy(
+        putApp(engine.root, makeApp({ id: '/later', cmd: 'true', instances: 0 }), V2),
+      );
+      expect(plan.affectedApps).toEqual(['/later']);
+    } finally {
+      await engine.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
