@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { ROOT, runCli, tempDcosDir } from '../helpers/cli.js';
 import { prng } from '../helpers/random.js';
@@ -64,6 +64,7 @@ async function startDaemon(dir: string): Promise<Daemon> {
     { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   closeSync(log);
+  daemons.push(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const info = await until(
     'the daemon to answer',
@@ -107,17 +108,22 @@ async function taskIds(url: string): Promise<Set<string>> {
 
 const sleeper = (id: string) => ({ id, cmd: 'sleep 1000', cpus: 0.01, mem: 8, instances: 1 });
 
-const dirs: string[] = [];
+/** Temp directories to remove, with the state directory whose marked processes must go first. */
+const cleanups: Array<{ remove: string; stateDir: string }> = [];
+/** Daemons this file started, so a failed test leaves none running. */
+const daemons: ChildProcess[] = [];
 afterAll(async () => {
-  for (const dir of dirs) {
-    for (const { pid } of existsSync(dir) ? markedProcesses(dir) : []) {
+  for (const child of daemons)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const { remove, stateDir } of cleanups) {
+    for (const { pid } of existsSync(stateDir) ? markedProcesses(stateDir) : []) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
     }
-    await rm(dir, { recursive: true, force: true });
+    await rm(remove, { recursive: true, force: true });
   }
 });
 
@@ -130,7 +136,7 @@ describe('dcos local: SIGKILL at random moments', () => {
     console.log(`crash loop seed ${seed} (replay with CRASH_SEED=${seed})`);
     const next = prng(seed);
     const dir = await mkdtemp(join(tmpdir(), 'dcos-crash-'));
-    dirs.push(dir);
+    cleanups.push({ remove: dir, stateDir: dir });
 
     const created = new Set<string>(); // a create answered 2xx, no delete answered 2xx since
     const deleted = new Set<string>(); // a delete answered 2xx
@@ -227,7 +233,10 @@ describe('dcos local: task processes the state file does not know', () => {
     const dcosDir = tempDcosDir();
     const env = { DCOS_DIR: dcosDir };
     const stateDir = join(dcosDir, 'local');
-    dirs.push(dcosDir);
+    cleanups.push({ remove: dcosDir, stateDir });
+    onTestFinished(async () => {
+      await runCli(['local', 'stop'], { env });
+    });
     const stateFile = join(stateDir, 'state.json');
 
     for (const command of ['start', 'stop'] as const) {
