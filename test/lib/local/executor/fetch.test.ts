@@ -4,6 +4,7 @@ import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -94,6 +95,21 @@ describe('fetchUris: local files', () => {
     expect(existsSync(join(plain, 'app.tar.gz'))).toBe(true);
     expect(existsSync(join(plain, 'x.tar.gz'))).toBe(true);
     expect(existsSync(join(plain, 'app'))).toBe(false);
+  });
+
+  it('decompresses a plain .gz next to itself, and not through a link', async () => {
+    const src = await tempDir('dcos-fetch-src-');
+    await writeFile(join(src, 'notes.txt.gz'), gzipSync('notes\n'));
+    const sandbox = await tempDir('dcos-sandbox-');
+    await fetchUris([{ uri: join(src, 'notes.txt.gz') }], sandbox);
+    expect(await readFile(join(sandbox, 'notes.txt'), 'utf8')).toBe('notes\n');
+
+    const outside = await tempDir('dcos-outside-');
+    const linked = await tempDir('dcos-sandbox-');
+    await symlink(join(outside, 'victim'), join(linked, 'notes.txt'));
+    const error = (await rejection(fetchUris([{ uri: join(src, 'notes.txt.gz') }], linked))) as Error;
+    expect(error.message).toContain("'notes.txt' in the sandbox is a symbolic link");
+    expect(tree(outside)).toEqual([]);
   });
 
   it('extracts .zip with unzip', async (context) => {
