@@ -46,7 +46,7 @@ function lstatOrUndefined(path: string): Promise<Stats | undefined> {
 }
 
 /** Makes `dir` (relative to the sandbox) and its parents, refusing any component that is a link or not a directory. */
-export async function ensureSandboxDirectory(sandbox: string, dir: string): Promise<void> {
+async function ensureSandboxDirectory(sandbox: string, dir: string): Promise<void> {
   let path = '';
   for (const part of dir.split(sep).filter((each) => each !== '' && each !== '.')) {
     path = path === '' ? part : join(path, part);
@@ -67,11 +67,11 @@ export async function ensureSandboxDirectory(sandbox: string, dir: string): Prom
  * Opens `file` (relative to the sandbox) for writing, created or truncated, its directories made as by
  * {@link ensureSandboxDirectory}. Refuses a link or anything but a regular file at `file`.
  */
-async function openSandboxFile(sandbox: string, file: string, mode = 0o644): Promise<FileHandle> {
+async function openSandboxFile(sandbox: string, file: string): Promise<FileHandle> {
   await ensureSandboxDirectory(sandbox, dirname(file));
   const flags =
     constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-  const handle = await open(join(sandbox, file), flags, mode).catch((error: NodeJS.ErrnoException) => {
+  const handle = await open(join(sandbox, file), flags, 0o644).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ELOOP') throw throughLink(file);
     if (error.code === 'ENXIO' || error.code === 'EISDIR') {
       throw new SandboxWriteError(`'${file}' in the sandbox is not a regular file`);
