@@ -1,16 +1,21 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
+
+/** `.<name>.<12 hex digits>.tmp`: what {@link writeFileAtomic} writes before the rename. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
 export async function ensurePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
 /**
- * Replace `path` with `data` so that readers see either the old file or the new one, never a torn write:
- * the bytes go to a temp file in the same directory, are fsynced, and the temp file is renamed over the target.
+ * Replace `path` with `data` so that readers see either the old file or the new one, never a torn write, and
+ * so that once this resolves the new file survives a crash or power loss: the bytes go to a temp file in the
+ * same directory and are fsynced, the temp file is renamed over the target, and the directory is fsynced so
+ * the rename itself is on disk.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE) {
   const dir = dirname(path);
@@ -32,4 +37,32 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rm(temp, { force: true });
     throw error;
   }
+  await syncDirectory(dir);
+}
+
+/** A rename is only durable once its directory is: without this a crash can bring the old file back. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Deletes the temp files a process killed in the middle of {@link writeFileAtomic} left in `dir` (only ours:
+ * `.<name>.<12 hex>.tmp`). Call it only when nothing else writes there. Returns the names removed.
+ */
+export async function removeAtomicTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const leftovers = names.filter((name) => TEMP_NAME.test(name));
+  await Promise.all(leftovers.map((name) => rm(join(dir, name), { force: true })));
+  return leftovers;
 }

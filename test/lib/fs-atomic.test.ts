@@ -9,7 +9,7 @@ import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ClusterStore } from '../../src/lib/config/clusters.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../src/lib/fs-atomic.js';
+import { ensurePrivateDir, removeAtomicTempFiles, writeFileAtomic } from '../../src/lib/fs-atomic.js';
 import { isRoot, modeOf, removeTempDirs, tempDir, tempFilesIn } from './config/helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -203,4 +203,25 @@ describe('writeFileAtomic', () => {
       ['c1', undefined, 'original-token'],
     ]);
   }, 90_000);
+});
+
+describe('removeAtomicTempFiles', () => {
+  it('deletes what an interrupted writeFileAtomic leaves behind and nothing else', async () => {
+    const dir = await tempDir();
+    const leftovers = ['.state.json.0123456789ab.tmp', '.daemon.json.abcdefabcdef.tmp'];
+    const kept = [
+      'state.json',
+      'notes.tmp',
+      '.state.json.tmp',
+      '.state.json.xyz.tmp',
+      '.a.0123456789abc.tmp',
+    ];
+    for (const name of [...leftovers, ...kept]) await writeFile(join(dir, name), '');
+    expect((await removeAtomicTempFiles(dir)).sort()).toEqual([...leftovers].sort());
+    expect(readdirSync(dir).sort()).toEqual([...kept].sort());
+  });
+
+  it('a directory that does not exist has nothing to clean', async () => {
+    expect(await removeAtomicTempFiles(join(await tempDir(), 'missing'))).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,7 @@ import { DcosError } from '../errors.js';
 import { ensurePrivateDir } from '../fs-atomic.js';
 import { killOrphans } from './executor/process.js';
 import { processAlive } from './proc.js';
-import { loadState } from './state-store.js';
+import { loadState, recordedTaskGroups } from './state-store.js';
 import { readToken } from './token.js';
 
 export const DAEMON_FILE = 'daemon.json';
@@ -215,13 +215,12 @@ export async function stopDaemon(dir: string): Promise<{ stopped: boolean; pid?:
   return { stopped: true, pid: info.pid };
 }
 
+/** What a dead daemon left running: every process carrying this directory's DCOS_LOCAL_DIR, and the recorded groups. */
 async function cleanupOrphans(dir: string): Promise<number> {
+  const stateDir = await realpath(dir).catch(() => undefined);
+  if (stateDir === undefined) return 0;
   const state = await loadState(dir).catch(() => undefined);
-  if (!state) return 0;
-  const records = state.tasks
-    .filter((task) => typeof task.pgid === 'number')
-    .map((task) => ({ pgid: task.pgid as number, taskId: task.id }));
-  return killOrphans(records);
+  return killOrphans({ stateDir, records: recordedTaskGroups(state) });
 }
 
 export async function localStatus(dir: string): Promise<LocalStatus> {

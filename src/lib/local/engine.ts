@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ensurePrivateDir, removeAtomicTempFiles } from '../fs-atomic.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './executor/health.js';
 import { killOrphans, TaskRunner } from './executor/process.js';
@@ -10,7 +11,14 @@ import { appJson } from './marathon/normalize.js';
 import { buildPlan, conflicts, planJson } from './marathon/plan.js';
 import { createAgents } from './mesos/agents.js';
 import { placeTask, type NoOfferMatchReason, type PlacedTask } from './mesos/placement.js';
-import { loadState, StateWriter, type PersistedDeployment, type PersistedState } from './state-store.js';
+import {
+  loadState,
+  recordedTaskGroups,
+  StateWriter,
+  type PersistedDeployment,
+  type PersistedState,
+  type SaveState,
+} from './state-store.js';
 import type {
   AgentSpec,
   AppDefinition,
@@ -42,6 +50,8 @@ export interface EngineOptions {
   tickMs?: number;
   /** The token the cluster's API wants, handed to tasks as DCOS_LOCAL_TOKEN. */
   token?: string;
+  /** How the state file is written (default: `saveState`); tests inject slow or failing writers. */
+  saveState?: SaveState;
 }
 
 export interface DeployOptions {
@@ -54,6 +64,8 @@ export interface Deployment {
   plan: DeploymentPlan;
   /** 1-based index of the step being executed; 0 before the first step starts. */
   currentStep: number;
+  /** On disk: only then does the scheduler act on it. */
+  durable: boolean;
 }
 
 interface LaunchDelay {
@@ -95,6 +107,12 @@ export function newTaskId(appId: string): { taskId: string; instanceId: string }
 /**
  * The local cluster's brain: Marathon's root group and deployments, Mesos' agents and tasks. Every change
  * goes through `deploy`; a periodic `tick` moves deployments forward and makes tasks match the apps.
+ *
+ * Durability: `deploy` (and every other change an API call makes) resolves only once the change is in the
+ * state file, written with group commit (see StateWriter). The scheduler acts only on what is on disk
+ * (`durableRoot` and durable deployments), so no task runs for a change a crash could still undo. When a write
+ * fails, the apps, groups and deployments go back to what the last good write holds and every change not yet
+ * written fails with 503: memory never claims what the disk does not have.
  */
 export class Engine {
   readonly events: EventBus;
@@ -102,7 +120,12 @@ export class Engine {
   readonly now: () => Date;
   clusterId: string = randomUUID();
   frameworkId = `${randomUUID()}-0000`;
+  /** The accepted root group: what the API shows and validates against. */
   root: Group;
+  /** The root group of the last write that landed: what the scheduler runs. */
+  private durableRoot: Group;
+  /** The last state that landed on disk; a failed write brings the apps and deployments back to it. */
+  private lastWritten: PersistedState | undefined;
   readonly appVersions = new Map<string, Map<string, AppDefinition>>();
   readonly deployments = new Map<string, Deployment>();
   readonly tasks = new Map<string, TaskRecord>();
@@ -117,16 +140,30 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private lastVersion = 0;
   private ticking = false;
+  /** The state directory, canonical: every task carries it as DCOS_LOCAL_DIR. */
+  private stateDir: string;
   /** Set once `stop` begins: nothing is scheduled or launched any more, so killed tasks stay dead. */
   private stopping = false;
+  /**
+   * Set once `start` has restored and written the state. The HTTP server listens before that: a change accepted
+   * earlier would be written over an empty root, then lost when the saved state is restored.
+   */
+  private started = false;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
+    this.stateDir = options.dir;
     this.startedAt = this.now();
     this.events = new EventBus(this.now);
     this.root = emptyRoot(this.nextVersion());
+    this.durableRoot = this.root;
     this.agents = [];
-    this.writer = new StateWriter(options.dir);
+    this.writer = new StateWriter(options.dir, {
+      snapshot: () => this.snapshot(),
+      ...(options.saveState ? { save: options.saveState } : {}),
+      onSaved: (state) => this.onSaved(state),
+      onFailed: () => this.onWriteFailed(),
+    });
     this.runner = new TaskRunner({
       onStatus: (taskId, state, message) => this.onStatus(taskId, state, message),
       onPid: (taskId, pgid) => {
@@ -160,30 +197,34 @@ export class Engine {
     this.options.port = port;
   }
 
-  /** Loads saved state, cleans up task processes a killed daemon left behind, and starts scheduling. */
+  /**
+   * Loads saved state, cleans up what a killed daemon left behind (task processes, temp files of an interrupted
+   * write), and starts scheduling. Nothing of ours is legitimately running yet: every process carrying this
+   * directory's DCOS_LOCAL_DIR goes, and the saved apps are relaunched.
+   */
   async start(): Promise<{ orphansKilled: number }> {
-    const saved = await loadState(this.options.dir);
-    let orphansKilled = 0;
+    const { dir } = this.options;
+    await ensurePrivateDir(dir);
+    this.stateDir = await realpath(dir);
+    await removeAtomicTempFiles(dir);
+    const saved = await loadState(dir);
     if (saved) {
       this.clusterId = saved.clusterId;
       this.frameworkId = saved.frameworkId;
-      this.root = saved.root;
-      for (const [appId, versions] of Object.entries(saved.appVersions)) {
-        this.appVersions.set(appId, new Map(Object.entries(versions)));
-      }
-      for (const deployment of saved.deployments) this.deployments.set(deployment.plan.id, { ...deployment });
-      const records = saved.tasks
-        .filter((task): task is TaskRecord & { pgid: number } => typeof task.pgid === 'number')
-        .map((task) => ({ pgid: task.pgid, taskId: task.id }));
-      orphansKilled = await killOrphans(records);
+      this.restoreDesired(saved);
       this.lastVersion = Date.parse(saved.root.version) || 0;
     }
+    const orphansKilled = await killOrphans({ stateDir: this.stateDir, records: recordedTaskGroups(saved) });
+    this.durableRoot = this.root;
+    this.lastWritten = this.snapshot();
     this.agents.splice(
       0,
       this.agents.length,
       ...createAgents(this.options.agents, { clusterId: this.clusterId }),
     );
-    this.persist();
+    // A state directory we cannot write to fails the start, not every later request.
+    await this.writer.commit();
+    this.started = true;
     this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 250);
     void this.tick();
     return { orphansKilled };
@@ -211,6 +252,19 @@ export class Engine {
     return new Date(now).toISOString();
   }
 
+  /** The apps, groups and deployments of `saved` (what the API and the scheduler follow); tasks are left alone. */
+  private restoreDesired(saved: PersistedState): void {
+    this.root = saved.root;
+    this.appVersions.clear();
+    for (const [appId, versions] of Object.entries(saved.appVersions)) {
+      this.appVersions.set(appId, new Map(Object.entries(versions)));
+    }
+    this.deployments.clear();
+    for (const { plan, currentStep } of saved.deployments) {
+      this.deployments.set(plan.id, { plan, currentStep, durable: true });
+    }
+  }
+
   snapshot(): PersistedState {
     const appVersions: PersistedState['appVersions'] = {};
     for (const [appId, versions] of this.appVersions) appVersions[appId] = Object.fromEntries(versions);
@@ -231,21 +285,62 @@ export class Engine {
     };
   }
 
+  /** Writes the state soon, without anyone waiting: task and deployment progress. */
   persist(): void {
-    this.writer.schedule(() => this.snapshot());
+    this.writer.schedule();
+  }
+
+  /** Resolves once every change made so far is on disk; a failed write is Marathon's 503 (nothing was applied). */
+  async commit(): Promise<void> {
+    try {
+      await this.writer.commit();
+    } catch (error) {
+      throw new ApiError(503, {
+        message: `dcos local could not write its state to ${this.options.dir} (${(error as Error).message}); the change was not applied`,
+      });
+    }
   }
 
   async flush(): Promise<void> {
     await this.writer.flush();
   }
 
+  /** How many state writes have landed (for tests and benchmarks of group commit). */
+  get stateWrites(): number {
+    return this.writer.writes;
+  }
+
+  private onSaved(state: PersistedState): void {
+    this.lastWritten = state;
+    let changed = state.root !== this.durableRoot;
+    this.durableRoot = state.root;
+    for (const { plan } of state.deployments) {
+      const deployment = this.deployments.get(plan.id);
+      if (deployment && !deployment.durable) {
+        deployment.durable = true;
+        changed = true;
+      }
+    }
+    if (changed) setImmediate(() => void this.tick());
+  }
+
+  private onWriteFailed(): void {
+    if (this.lastWritten) this.restoreDesired(this.lastWritten);
+  }
+
+  private durableDeployments(): Deployment[] {
+    return [...this.deployments.values()].filter((deployment) => deployment.durable);
+  }
+
   // ---- deployments -------------------------------------------------------------------------------
 
   /**
-   * Replace the root group with `target` as one deployment. Refused with Marathon's 409 when it touches apps
-   * a running deployment holds, unless `force` cancels those.
+   * Replace the root group with `target` as one deployment; resolves once it is on disk, then announces it.
+   * Refused with Marathon's 409 when it touches apps a running deployment holds, unless `force` cancels those.
+   * Validation and the change itself happen before the first await, so concurrent calls see each other's changes.
    */
-  deploy(target: Group, options: DeployOptions = {}): DeploymentPlan {
+  async deploy(target: Group, options: DeployOptions = {}): Promise<DeploymentPlan> {
+    this.requireStarted();
     // Invalid targets are refused before locks are looked at, as Marathon validates first.
     this.checkTaskCap(target);
     if (dependencyCycle(target)) {
@@ -269,26 +364,46 @@ export class Engine {
         deployments: blocking.map((deployment) => ({ id: deployment.id })),
       });
     }
-    for (const deployment of blocking) this.cancel(deployment.id, 'canceled by a forced deployment');
+    const canceled = blocking.flatMap((blocked) => this.withdraw(blocked.id) ?? []);
     this.root = target;
     for (const app of allApps(target)) this.rememberVersion(app);
-    const deployment: Deployment = { plan, currentStep: plan.steps.length > 0 ? 1 : 0 };
-    this.deployments.set(plan.id, deployment);
+    // A plan without steps is done at once: it never shows in /v2/deployments.
+    if (plan.steps.length > 0) this.deployments.set(plan.id, { plan, currentStep: 1, durable: false });
+    await this.commit();
+    for (const deployment of canceled) this.announceCanceled(deployment, 'canceled by a forced deployment');
     this.events.publish('group_change_success', { groupId: '/', version });
-    if (plan.steps.length === 0) this.finish(deployment);
-    else this.events.publish('deployment_info', { plan: planJson(plan), currentStep: plan.steps[0] });
-    this.persist();
-    setImmediate(() => void this.tick());
+    if (plan.steps.length === 0) {
+      this.events.publish('deployment_success', { id: plan.id, plan: planJson(plan) });
+    } else {
+      this.events.publish('deployment_info', { plan: planJson(plan), currentStep: plan.steps[0] });
+    }
     return plan;
   }
 
   /** `DELETE /v2/deployments/{id}?force=true`: stop following the plan, leave things as they are. */
-  cancel(id: string, reason = 'canceled'): void {
-    const deployment = this.deployments.get(id);
+  async cancel(id: string, reason = 'canceled'): Promise<void> {
+    this.requireStarted();
+    const deployment = this.withdraw(id);
     if (!deployment) return;
+    await this.commit();
+    this.announceCanceled(deployment, reason);
+  }
+
+  private requireStarted(): void {
+    if (!this.started) {
+      throw new ApiError(503, { message: 'dcos local is still starting; try again in a moment' });
+    }
+  }
+
+  private withdraw(id: string): Deployment | undefined {
+    const deployment = this.deployments.get(id);
     this.deployments.delete(id);
-    this.events.publish('deployment_failed', { id, plan: planJson(deployment.plan), reason });
-    this.persist();
+    return deployment;
+  }
+
+  private announceCanceled(deployment: Deployment, reason: string): void {
+    const { plan } = deployment;
+    this.events.publish('deployment_failed', { id: plan.id, plan: planJson(plan), reason });
   }
 
   private finish(deployment: Deployment): void {
@@ -324,10 +439,13 @@ export class Engine {
     if (!versions.has(app.version)) versions.set(app.version, app);
   }
 
-  /** The app a task should run right now: deployments hold an app at its old definition until its step. */
+  /**
+   * The app a task should run right now, from what is on disk: deployments hold an app at its old definition
+   * until its step.
+   */
   effectiveApp(appId: string): AppDefinition | undefined {
-    const target = findApp(this.root, appId);
-    for (const { plan, currentStep } of this.deployments.values()) {
+    const target = findApp(this.durableRoot, appId);
+    for (const { plan, currentStep } of this.durableDeployments()) {
       let lastStep = -1;
       plan.steps.forEach((step, index) => {
         if (step.actions.some((action) => action.app === appId && action.action !== 'StartApplication')) {
@@ -545,7 +663,7 @@ export class Engine {
     this.ticking = true;
     try {
       this.advanceDeployments();
-      const apps = allApps(this.root);
+      const apps = allApps(this.durableRoot);
       const known = new Set(apps.map((app) => app.id));
       for (const task of this.tasks.values()) {
         if (!known.has(task.appId)) this.killTask(task, true);
@@ -557,7 +675,7 @@ export class Engine {
   }
 
   private advanceDeployments(): void {
-    for (const deployment of [...this.deployments.values()]) {
+    for (const deployment of this.durableDeployments()) {
       const { plan } = deployment;
       while (deployment.currentStep >= 1 && deployment.currentStep <= plan.steps.length) {
         const step = plan.steps[deployment.currentStep - 1];
@@ -580,7 +698,7 @@ export class Engine {
       if (done) this.events.publish('app_terminated_event', { appId });
       return done;
     }
-    const app = findApp(this.root, appId);
+    const app = findApp(this.durableRoot, appId);
     if (!app) return true;
     const active = this.activeTasks(appId);
     if (all.length !== active.length) return false;
@@ -636,7 +754,7 @@ export class Engine {
 
   private killSurplus(app: AppDefinition, tasks: TaskRecord[], count: number): void {
     const sentenced = new Set(
-      [...this.deployments.values()].flatMap((deployment) => deployment.plan.toKill?.[app.id] ?? []),
+      this.durableDeployments().flatMap((deployment) => deployment.plan.toKill?.[app.id] ?? []),
     );
     const ordered = [...tasks].sort((a, b) => {
       const chosen = Number(sentenced.has(b.instanceId)) - Number(sentenced.has(a.instanceId));
@@ -751,6 +869,7 @@ export class Engine {
       labels: app.labels,
       clusterUrl: `http://${this.options.host}:${this.options.port}`,
       ...(this.options.token ? { clusterToken: this.options.token } : {}),
+      stateDir: this.stateDir,
     });
     this.persist();
   }

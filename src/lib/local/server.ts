@@ -10,6 +10,7 @@ import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
 import { checkRequest } from './guard.js';
 import { refuse, Router, sendJson, type RouteContext } from './router.js';
+import type { SaveState } from './state-store.js';
 import { ensureToken } from './token.js';
 import type { PackageManager } from '../packages/types.js';
 
@@ -22,6 +23,8 @@ export interface LocalClusterOptions {
   tickMs?: number;
   /** false: serve without the token (`dcos local start --no-auth`). */
   auth?: boolean;
+  /** How the engine writes its state file (tests inject slow or failing writers). */
+  saveState?: SaveState;
 }
 
 export interface RunningCluster {
@@ -71,6 +74,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     port: options.port,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
     ...(token ? { token } : {}),
+    ...(options.saveState ? { saveState: options.saveState } : {}),
   });
   const marathon = new MarathonApi(engine);
   const mesos = new MesosApi(engine);

@@ -63,23 +63,71 @@ export async function loadState(dir: string): Promise<PersistedState | undefined
   return parsed as unknown as PersistedState;
 }
 
+/** The process groups a state file recorded for its tasks, for orphan cleanup. */
+export function recordedTaskGroups(
+  state: PersistedState | undefined,
+): Array<{ pgid: number; taskId: string }> {
+  return (state?.tasks ?? []).flatMap((task) =>
+    typeof task.pgid === 'number' ? [{ pgid: task.pgid, taskId: task.id }] : [],
+  );
+}
+
 export async function saveState(dir: string, state: PersistedState): Promise<void> {
   await writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...state, format: FORMAT })}\n`);
 }
 
+export type SaveState = (dir: string, state: PersistedState) => Promise<void>;
+
+export interface StateWriterOptions {
+  /** The state to write, taken when a write starts (so it holds every change made before that moment). */
+  snapshot: () => PersistedState;
+  /** Where and how a snapshot is written (default: {@link saveState}); tests inject slow or failing ones. */
+  save?: SaveState;
+  /** Called once `state` is on disk, before the commits it covers resolve. */
+  onSaved?: (state: PersistedState) => void;
+  /** Called when writing `state` failed, before the commits waiting on it (or after it) reject. */
+  onFailed?: (error: unknown, state: PersistedState | undefined) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Coalesces saves: many changes in one tick become one write, and writes never overlap (the last state
- * always lands last).
+ * Writes the state with group commit: one write at a time, each taking a fresh snapshot, and every change made
+ * while a write runs waits for the next one, which covers them all. So N concurrent changes cost about two
+ * writes, not N, and a {@link commit} resolves only after a write that started after the change has landed.
  */
 export class StateWriter {
-  private pending: (() => PersistedState) | undefined;
+  /** A change that no started write covers yet. */
+  private dirty = false;
+  /** Commits that the next write to start will cover. */
+  private waiting: Waiter[] = [];
   private running: Promise<void> | undefined;
+  private readonly save: SaveState;
+  /** Writes that landed, for tests and benchmarks. */
+  writes = 0;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly options: StateWriterOptions,
+  ) {
+    this.save = options.save ?? saveState;
+  }
 
-  schedule(snapshot: () => PersistedState): void {
-    this.pending = snapshot;
+  /** Writes the state soon; nobody waits for it (task status updates, deployment progress). */
+  schedule(): void {
+    this.dirty = true;
     this.running ??= this.drain();
+  }
+
+  /** Resolves once the state as it is now is on disk; rejects if that write fails. */
+  commit(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.schedule();
+    });
   }
 
   async flush(): Promise<void> {
@@ -87,12 +135,28 @@ export class StateWriter {
   }
 
   private async drain(): Promise<void> {
+    // Changes made in the same turn of the event loop share the first write.
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      while (this.pending) {
-        const snapshot = this.pending;
-        this.pending = undefined;
-        await saveState(this.dir, snapshot());
+      while (this.dirty) {
+        this.dirty = false;
+        const covered = this.waiting;
+        this.waiting = [];
+        let state: PersistedState | undefined;
+        try {
+          state = this.options.snapshot();
+          await this.save(this.dir, state);
+        } catch (error) {
+          // Changes queued behind this write were made on top of the ones that failed: they fail with them.
+          const failed = [...covered, ...this.waiting];
+          this.waiting = [];
+          this.options.onFailed?.(error, state);
+          for (const waiter of failed) waiter.reject(error);
+          continue;
+        }
+        this.writes++;
+        this.options.onSaved?.(state);
+        for (const waiter of covered) waiter.resolve();
       }
     } finally {
       this.running = undefined;

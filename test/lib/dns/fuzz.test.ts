@@ -18,6 +18,7 @@ import {
 } from '../../../src/lib/dns/server.js';
 import { countsFit, FLAG_QR } from '../../../src/lib/dns/wire.js';
 import { ROOT } from '../../helpers/cli.js';
+import { prng } from '../../helpers/random.js';
 
 const TOTAL = 100_000;
 const BATCH = 500;
@@ -29,18 +30,6 @@ const snapshot: RecordsSnapshot = {
   records: generateRecords(fixture, config, { hosts: new Map([['localhost', ['127.0.0.1']]]) }),
   serial: 1234,
 };
-
-/** mulberry32: small, fast and seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [
   'chronos.marathon.mesos',

@@ -9,6 +9,8 @@
  *   name ends in an archive extension, it is extracted into the sandbox (`tar` for tar archives, `unzip` for
  *   .zip, built-in gunzip for a plain .gz). The archive itself stays in the sandbox, as with Mesos.
  * - `cache` is accepted and ignored (every launch fetches afresh).
+ * - Nothing is written through a symbolic link already in the sandbox, and an archive may not bring a link that
+ *   points out of it (see sandbox-fs.ts): the fetch fails instead, naming the link.
  *
  * Network safety: this machine must never send traffic anywhere but to itself. HTTP(S) URIs are allowed only to
  * loopback hosts, checked twice: the host name must pass `allowHost` (default: a loopback literal or
@@ -16,20 +18,22 @@
  * are followed (at most 5) under the same rules. A refused host throws before any socket is opened.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 
 import type { FetchUri } from '../types.js';
+import { extractIntoSandbox, SandboxWriteError, writeSandboxFile } from './sandbox-fs.js';
 
 /** Per request (connect + whole body). Bounded so a stuck loopback server cannot hang a launch forever. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -143,24 +147,25 @@ async function fetchOne(
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     throw new FetchError(item.uri, `destPath leaves the sandbox: ${name}`);
   }
-  await mkdir(dirname(target), { recursive: true });
-
   if (source.kind === 'file') {
     const info = await stat(source.path).catch((error: unknown) => {
       throw new FetchError(item.uri, reasonOf(error));
     });
     if (!info.isFile()) throw new FetchError(item.uri, `${source.path} is not a regular file`);
-    await copyFile(source.path, target);
-  } else {
-    await download(source.url, target, allowHost, item.uri, signal);
   }
 
-  if (item.executable === true) {
-    await chmod(target, 0o755);
-    return;
-  }
-  if (item.extract === false) return;
-  await extract(target, sandbox, item.uri, signal);
+  await writeSandboxFile(
+    sandbox,
+    rel,
+    (output) =>
+      source.kind === 'file'
+        ? pipeline(createReadStream(source.path), output, { signal })
+        : download(source.url, output, allowHost, item.uri, signal),
+    item.executable === true ? 0o755 : undefined,
+  );
+
+  if (item.executable === true || item.extract === false) return;
+  await extract(rel, sandbox, item.uri, signal);
 }
 
 type Source = { kind: 'file'; path: string; name: string } | { kind: 'http'; url: URL; name: string };
@@ -204,7 +209,7 @@ function hostOf(url: URL): string {
 
 async function download(
   start: URL,
-  target: string,
+  target: Writable,
   allowHost: (host: string) => boolean,
   uri: string,
   signal: AbortSignal,
@@ -231,7 +236,7 @@ async function download(
 }
 
 /** One GET. Resolves with the redirect target for 3xx with Location, or undefined once the body is written. */
-function getOnce(url: URL, target: string, signal: AbortSignal): Promise<string | undefined> {
+function getOnce(url: URL, target: Writable, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolvePromise, reject) => {
     const client = url.protocol === 'https:' ? https : http;
     let settled = false;
@@ -266,7 +271,7 @@ function getOnce(url: URL, target: string, signal: AbortSignal): Promise<string 
         finish(new Error(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`));
         return;
       }
-      pipeline(response, createWriteStream(target), { signal }).then(
+      pipeline(response, target, { signal }).then(
         () => finish(undefined),
         (error: unknown) => finish(error),
       );
@@ -282,23 +287,37 @@ function archiveKind(file: string): 'tar' | 'zip' | 'gz' | undefined {
   return undefined;
 }
 
+/** Extracts the archive `file` (relative to the sandbox) into the sandbox, as sandbox-fs.ts allows. */
 async function extract(file: string, sandbox: string, uri: string, signal: AbortSignal): Promise<void> {
   const kind = archiveKind(file);
   if (kind === undefined) return;
+  const archive = join(sandbox, file);
   if (kind === 'gz') {
     // Like the Mesos fetcher: `name.gz` is decompressed next to itself as `name`.
-    await pipeline(createReadStream(file), createGunzip(), createWriteStream(file.slice(0, -'.gz'.length)), {
-      signal,
-    });
+    await writeSandboxFile(sandbox, file.slice(0, -'.gz'.length), (output) =>
+      pipeline(createReadStream(archive), createGunzip(), output, { signal }),
+    );
     return;
   }
+  await extractIntoSandbox(sandbox, basename(file), (staging) =>
+    runExtractor(kind, archive, staging, uri, signal),
+  );
+}
+
+function runExtractor(
+  kind: 'tar' | 'zip',
+  archive: string,
+  into: string,
+  uri: string,
+  signal: AbortSignal,
+): Promise<void> {
   const [command, args] =
-    kind === 'tar' ? ['tar', ['-C', sandbox, '-xf', file]] : ['unzip', ['-o', '-q', '-d', sandbox, file]];
-  await new Promise<void>((resolvePromise, reject) => {
+    kind === 'tar' ? ['tar', ['-C', into, '-xf', archive]] : ['unzip', ['-o', '-q', '-d', into, archive]];
+  return new Promise<void>((resolvePromise, reject) => {
     execFile(
       command,
       args as string[],
-      { cwd: sandbox, timeout: EXTRACT_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal },
+      { cwd: into, timeout: EXTRACT_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal },
       (error, _stdout, stderr) => {
         if (!error) {
           resolvePromise();
@@ -309,7 +328,7 @@ async function extract(file: string, sandbox: string, uri: string, signal: Abort
           reject(
             new FetchError(
               uri,
-              `cannot extract ${basename(file)}: '${command}' is not installed on this machine`,
+              `cannot extract ${basename(archive)}: '${command}' is not installed on this machine`,
             ),
           );
           return;
@@ -318,7 +337,7 @@ async function extract(file: string, sandbox: string, uri: string, signal: Abort
         reject(
           new FetchError(
             uri,
-            `extracting ${basename(file)} with ${command} failed${detail ? `: ${detail}` : ''}`,
+            `extracting ${basename(archive)} with ${command} failed${detail ? `: ${detail}` : ''}`,
           ),
         );
       },
@@ -327,6 +346,7 @@ async function extract(file: string, sandbox: string, uri: string, signal: Abort
 }
 
 function reasonOf(error: unknown): string {
+  if (error instanceof SandboxWriteError) return error.message;
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && 'path' in error)

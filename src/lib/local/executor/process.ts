@@ -34,8 +34,9 @@
  *    a task runs as the user, who can read the token file anyway, so this gives it nothing new);
  * 6. the app's `env` (spec.env) — it wins over all of the above, as in Marathon, whose command builder is
  *    `taskContextEnv ++ portsEnv ++ HOST ++ app.env` (later keys win);
- * 7. DCOS_LOCAL_TASK_ID = taskId, which the app cannot override: `killOrphans` uses it (or MESOS_TASK_ID) to
- *    recognise a task after a daemon restart.
+ * 7. DCOS_LOCAL_TASK_ID = taskId and DCOS_LOCAL_DIR = the daemon's state directory (`stateDir`, when given),
+ *    which the app cannot override: `killOrphans` finds what a dead daemon left running by them (every process
+ *    a task starts inherits them), and tells one `dcos local` from another by the directory.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -76,6 +77,8 @@ export interface LaunchSpec {
   clusterUrl?: string;
   /** Optional: the local cluster's token, for DCOS_LOCAL_TOKEN. */
   clusterToken?: string;
+  /** Optional: the daemon's state directory (canonical), for DCOS_LOCAL_DIR. */
+  stateDir?: string;
 }
 
 export interface TaskEvents {
@@ -117,6 +120,9 @@ export function unsupportedContainer(container: AppDefinition['container']): str
   if (name !== undefined) return `${IMAGE_UNSUPPORTED} (image '${name}')`;
   return undefined;
 }
+
+/** Marks every process of a daemon's tasks with the daemon's state directory. */
+export const STATE_DIR_VARIABLE = 'DCOS_LOCAL_DIR';
 
 const DROPPED_ENV = [
   /^DCOS_/,
@@ -198,6 +204,7 @@ export function marathonTaskEnv(spec: LaunchSpec): Record<string, string> {
   if (spec.clusterToken !== undefined) env.DCOS_LOCAL_TOKEN = spec.clusterToken;
   Object.assign(env, spec.env);
   env.DCOS_LOCAL_TASK_ID = spec.taskId;
+  if (spec.stateDir !== undefined) env[STATE_DIR_VARIABLE] = spec.stateDir;
   return env;
 }
 
@@ -447,35 +454,90 @@ export class TaskRunner {
   }
 }
 
+export interface OrphanSearch {
+  /** The daemon's state directory, as its tasks carry it in DCOS_LOCAL_DIR. */
+  stateDir: string;
+  /** Process groups recorded in the state file, for tasks started before tasks carried DCOS_LOCAL_DIR. */
+  records?: Array<{ pgid: number; taskId: string }>;
+}
+
+/** One line of the process table, with the environment the process started with. */
+export interface ProcessEntry {
+  pid: number;
+  pgrp: number;
+  /** `/proc/<pid>/stat`'s state letter (`Z` = zombie). */
+  state: string;
+  /** `KEY=value` entries; empty when they cannot be read (another user's process). */
+  environ: string[];
+}
+
 /**
- * After a daemon restart (the old one was SIGKILLed): kills the process groups recorded for tasks that may
- * still be running. A group is killed only when it still exists AND one of its live members carries the
- * recorded task id in its environment (MESOS_TASK_ID or DCOS_LOCAL_TASK_ID, read from /proc/<pid>/environ), so
- * a pid reused by an unrelated process is never touched. Without a readable /proc nothing is killed.
- * TERM first, KILL after `graceMs` (default 3000). Returns how many groups were killed.
+ * The process groups a dead (or stopping) daemon left behind: every group with a live process carrying
+ * `DCOS_LOCAL_DIR=<stateDir>`, and every recorded group one of whose live members carries its task id
+ * (DCOS_LOCAL_TASK_ID or MESOS_TASK_ID, so a reused pid is never mistaken for a task). Never the caller's own
+ * process or process group, nor groups 0 and 1. Pure: the process table comes in.
  */
-export async function killOrphans(
-  records: Array<{ pgid: number; taskId: string }>,
-  options: { graceMs?: number } = {},
-): Promise<number> {
-  const graceMs = options.graceMs ?? 3000;
-  const own = await ownProcessGroup();
-  const verified: number[] = [];
-  for (const record of records) {
-    const { pgid, taskId } = record;
-    if (!Number.isInteger(pgid) || pgid <= 1 || pgid === process.pid || pgid === own) continue;
-    if (verified.includes(pgid)) continue;
-    if (await groupCarriesTask(pgid, taskId)) verified.push(pgid);
+export function orphanGroups(
+  table: readonly ProcessEntry[],
+  search: OrphanSearch,
+  self: { pid: number; pgid: number | undefined },
+): number[] {
+  const eligible = (pgrp: number) =>
+    Number.isInteger(pgrp) && pgrp > 1 && pgrp !== self.pid && pgrp !== self.pgid;
+  const live = table.filter((entry) => entry.state !== 'Z' && entry.pid !== self.pid && eligible(entry.pgrp));
+  const marker = `${STATE_DIR_VARIABLE}=${search.stateDir}`;
+  const groups = new Set(live.filter((entry) => entry.environ.includes(marker)).map((entry) => entry.pgrp));
+  for (const { pgid, taskId } of search.records ?? []) {
+    const ids = [`DCOS_LOCAL_TASK_ID=${taskId}`, `MESOS_TASK_ID=${taskId}`];
+    const carries = live.some(
+      (entry) => entry.pgrp === pgid && entry.environ.some((variable) => ids.includes(variable)),
+    );
+    if (carries) groups.add(pgid);
   }
+  return [...groups].sort((a, b) => a - b);
+}
+
+/**
+ * Kills what a daemon SIGKILLed (or lost track of) left running: the {@link orphanGroups} of the live process
+ * table, TERM first, KILL after `graceMs` (default 3000). Without a readable /proc nothing is killed. Returns how
+ * many groups were killed.
+ */
+export async function killOrphans(search: OrphanSearch, options: { graceMs?: number } = {}): Promise<number> {
+  const graceMs = options.graceMs ?? 3000;
+  const table = await processTable();
+  if (table === undefined) return 0;
+  const own = table.find((entry) => entry.pid === process.pid)?.pgrp;
+  const groups = orphanGroups(table, search, { pid: process.pid, pgid: own });
   await Promise.all(
-    verified.map(async (pgid) => {
+    groups.map(async (pgid) => {
       signalGroup(pgid, 'SIGTERM');
       if (await waitUntil(async () => !(await groupAlive(pgid)), graceMs)) return;
       signalGroup(pgid, 'SIGKILL');
       await waitUntil(async () => !(await groupAlive(pgid)), AFTER_SIGKILL_WAIT_MS);
     }),
   );
-  return verified.length;
+  return groups.length;
+}
+
+/** The pids in /proc, or undefined when /proc cannot be listed. */
+async function procPids(): Promise<number[] | undefined> {
+  const names = await readdir('/proc').catch(() => undefined);
+  return names?.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+/** Every process in /proc with its environment, or undefined when /proc cannot be listed. */
+async function processTable(): Promise<ProcessEntry[] | undefined> {
+  const pids = await procPids();
+  if (pids === undefined) return undefined;
+  const entries = await Promise.all(
+    pids.map(async (pid): Promise<ProcessEntry | undefined> => {
+      const info = await procStat(pid);
+      if (info === undefined) return undefined;
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+      return { ...info, environ: environ.split('\0').filter(Boolean) };
+    }),
+  );
+  return entries.filter((entry): entry is ProcessEntry => entry !== undefined);
 }
 
 interface ProcInfo {
@@ -500,15 +562,9 @@ async function procStat(pid: number): Promise<ProcInfo | undefined> {
 
 /** Live (non-zombie) members of a process group, or undefined when /proc cannot be listed. */
 async function groupMembers(pgid: number): Promise<ProcInfo[] | undefined> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return undefined;
-  }
-  const infos = await Promise.all(
-    names.filter((name) => /^\d+$/.test(name)).map((name) => procStat(Number(name))),
-  );
+  const pids = await procPids();
+  if (pids === undefined) return undefined;
+  const infos = await Promise.all(pids.map(procStat));
   return infos.filter(
     (info): info is ProcInfo => info !== undefined && info.pgrp === pgid && info.state !== 'Z',
   );
@@ -524,27 +580,6 @@ export async function groupAlive(pgid: number): Promise<boolean> {
   }
   const members = await groupMembers(pgid);
   return members === undefined || members.length > 0;
-}
-
-async function groupCarriesTask(pgid: number, taskId: string): Promise<boolean> {
-  const members = await groupMembers(pgid);
-  if (members === undefined) return false;
-  for (const member of members) {
-    let environ: string;
-    try {
-      environ = await readFile(`/proc/${member.pid}/environ`, 'utf8');
-    } catch {
-      continue;
-    }
-    const vars = environ.split('\0');
-    if (vars.includes(`DCOS_LOCAL_TASK_ID=${taskId}`) || vars.includes(`MESOS_TASK_ID=${taskId}`))
-      return true;
-  }
-  return false;
-}
-
-async function ownProcessGroup(): Promise<number | undefined> {
-  return (await procStat(process.pid))?.pgrp;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {

@@ -194,7 +194,7 @@ export class MarathonApi {
       throw new ApiError(409, { message: `A group with id [${app.id}] already exists.` });
     }
     app = assignServicePorts(app, this.usedServicePorts());
-    const plan = this.engine.deploy(putApp(this.engine.root, app, version), {
+    const plan = await this.engine.deploy(putApp(this.engine.root, app, version), {
       force: flag(context.query, 'force', false),
     });
     this.engine.events.publish('api_post_event', {
@@ -256,7 +256,7 @@ export class MarathonApi {
       const partial = patch || flag(context.query, 'partialUpdate', true);
       target = putApp(target, this.nextApp(id, item, partial, version).app, version);
     });
-    const plan = this.engine.deploy(target, { force: flag(context.query, 'force', false) });
+    const plan = await this.engine.deploy(target, { force: flag(context.query, 'force', false) });
     deploymentResult(context, plan);
   }
 
@@ -299,7 +299,7 @@ export class MarathonApi {
       const version = this.engine.nextVersion();
       const partial = method === 'PATCH' || flag(context.query, 'partialUpdate', true);
       const { app, created } = this.nextApp(id, body, partial, version);
-      const plan = this.engine.deploy(putApp(this.engine.root, app, version), {
+      const plan = await this.engine.deploy(putApp(this.engine.root, app, version), {
         force: flag(context.query, 'force', false),
       });
       return deploymentResult(context, plan, created ? 201 : 200, created ? `/v2/apps${id}` : undefined);
@@ -307,7 +307,7 @@ export class MarathonApi {
     if (method === 'DELETE') {
       this.requireApp(id);
       // Marathon deletes with force=true unless told otherwise.
-      const plan = this.engine.deploy(removeApp(this.engine.root, id, this.engine.nextVersion()), {
+      const plan = await this.engine.deploy(removeApp(this.engine.root, id, this.engine.nextVersion()), {
         force: flag(context.query, 'force', true),
       });
       return deploymentResult(context, plan);
@@ -333,7 +333,7 @@ export class MarathonApi {
     sendJson(context.response, 200, appJson(app));
   }
 
-  private restart(context: RouteContext, id: string): void {
+  private async restart(context: RouteContext, id: string): Promise<void> {
     const app = this.requireApp(id);
     const version = this.engine.nextVersion();
     const restarted: AppDefinition = {
@@ -341,14 +341,14 @@ export class MarathonApi {
       version,
       versionInfo: { lastScalingAt: version, lastConfigChangeAt: version },
     };
-    const plan = this.engine.deploy(putApp(this.engine.root, restarted, version), {
+    const plan = await this.engine.deploy(putApp(this.engine.root, restarted, version), {
       force: flag(context.query, 'force', false),
       restart: new Set([id]),
     });
     deploymentResult(context, plan);
   }
 
-  private appTasks(context: RouteContext, id: string): void {
+  private async appTasks(context: RouteContext, id: string): Promise<void> {
     const app = this.requireApp(id);
     if (context.method === 'GET') {
       return sendJson(context.response, 200, {
@@ -358,10 +358,10 @@ export class MarathonApi {
     if (context.method !== 'DELETE') return sendJson(context.response, 405, { message: 'not allowed' });
     const host = context.query.get('host');
     const tasks = this.engine.activeTasks(id).filter((task) => !host || host === '*' || task.host === host);
-    this.killTasks(context, new Map([[app.id, tasks]]), 'tasks');
+    await this.killTasks(context, new Map([[app.id, tasks]]), 'tasks');
   }
 
-  private appTask(context: RouteContext, id: string, taskId: string): void {
+  private async appTask(context: RouteContext, id: string, taskId: string): Promise<void> {
     const app = this.requireApp(id);
     if (context.method !== 'DELETE') return sendJson(context.response, 405, { message: 'not allowed' });
     const task = this.engine
@@ -369,11 +369,15 @@ export class MarathonApi {
       .find((candidate) => candidate.id === taskId || candidate.instanceId === taskId);
     if (!task || isTerminal(task.state))
       throw new ApiError(404, { message: `Task '${taskId}' does not exist` });
-    this.killTasks(context, new Map([[app.id, [task]]]), 'task');
+    await this.killTasks(context, new Map([[app.id, [task]]]), 'task');
   }
 
   /** Kill with `scale=true` is a deployment that lowers instances; without, tasks die and are replaced. */
-  private killTasks(context: RouteContext, byApp: Map<string, TaskRecord[]>, shape: 'tasks' | 'task'): void {
+  private async killTasks(
+    context: RouteContext,
+    byApp: Map<string, TaskRecord[]>,
+    shape: 'tasks' | 'task',
+  ): Promise<void> {
     const scale = flag(context.query, 'scale', false);
     const wipe = flag(context.query, 'wipe', false);
     if (scale && wipe)
@@ -394,12 +398,13 @@ export class MarathonApi {
         };
         target = putApp(target, scaled, version);
       }
-      const plan = this.engine.deploy(target, { force: flag(context.query, 'force', false), toKill });
+      const plan = await this.engine.deploy(target, { force: flag(context.query, 'force', false), toKill });
       for (const tasks of byApp.values()) for (const task of tasks) this.engine.killTask(task, true);
       return deploymentResult(context, plan);
     }
     const killed = [...byApp.values()].flat();
     for (const task of killed) this.engine.killTask(task, false);
+    await this.engine.commit();
     if (shape === 'task') sendJson(context.response, 200, { task: this.taskJson(killed[0] as TaskRecord) });
     else sendJson(context.response, 200, { tasks: killed.map((task) => this.taskJson(task)) });
   }
@@ -432,7 +437,7 @@ export class MarathonApi {
       if (!task) continue;
       byApp.set(task.appId, [...(byApp.get(task.appId) ?? []), task]);
     }
-    this.killTasks(context, byApp, 'tasks');
+    await this.killTasks(context, byApp, 'tasks');
   }
 
   // ---- groups ----
@@ -461,7 +466,7 @@ export class MarathonApi {
         id === '/'
           ? { ...this.engine.root, apps: [], groups: [], version: this.engine.nextVersion() }
           : removeGroup(this.engine.root, id, this.engine.nextVersion());
-      const plan = this.engine.deploy(target, { force: flag(query, 'force', false) });
+      const plan = await this.engine.deploy(target, { force: flag(query, 'force', false) });
       return deploymentResult(context, plan);
     }
     sendJson(context.response, 405, { message: `${method} not allowed` });
@@ -484,7 +489,7 @@ export class MarathonApi {
     }
     const version = this.engine.nextVersion();
     const group = this.withServicePorts(normalizeGroup({ ...raw, id }, { version, parentId: '/' }));
-    const plan = this.engine.deploy(putGroup(this.engine.root, group, version), {
+    const plan = await this.engine.deploy(putGroup(this.engine.root, group, version), {
       force: flag(context.query, 'force', false),
     });
     deploymentResult(context, plan, 201, `/v2/groups${id}`);
@@ -509,7 +514,7 @@ export class MarathonApi {
       const plan = buildPlan(this.engine.root, target, { id: 'dry-run', version });
       return sendJson(context.response, 200, { steps: plan.steps });
     }
-    const plan = this.engine.deploy(target, { force: flag(context.query, 'force', false) });
+    const plan = await this.engine.deploy(target, { force: flag(context.query, 'force', false) });
     deploymentResult(context, plan, existing ? 200 : 201, existing ? undefined : `/v2/groups${id}`);
   }
 
@@ -530,11 +535,11 @@ export class MarathonApi {
 
   // ---- deployments & queue ----
 
-  private deleteDeployment(context: RouteContext, id: string): void {
+  private async deleteDeployment(context: RouteContext, id: string): Promise<void> {
     const deployment = this.engine.deployments.get(id);
     if (!deployment) throw new ApiError(404, { message: `DeploymentPlan ${id} does not exist` });
     if (flag(context.query, 'force', false)) {
-      this.engine.cancel(id);
+      await this.engine.cancel(id);
       context.response.writeHead(202);
       context.response.end();
       return;
@@ -552,7 +557,7 @@ export class MarathonApi {
       };
       target = putApp(target, withVersionInfo(current, fresh), version);
     }
-    const plan = this.engine.deploy(target, { force: true });
+    const plan = await this.engine.deploy(target, { force: true });
     deploymentResult(context, plan);
   }
 

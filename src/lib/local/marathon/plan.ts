@@ -125,11 +125,16 @@ export function buildPlan(original: Group, target: Group, options: BuildPlanOpti
   ].filter((s) => s.actions.length > 0);
 
   const affectedApps = [...new Set(steps.flatMap((s) => s.actions.map((a) => a.app)))].sort();
+  const changed = new Set([...stopped, ...started]);
+  for (const [id, app] of after) {
+    const previous = before.get(id);
+    if (previous !== undefined && previous !== app && !sameApp(previous, app)) changed.add(id);
+  }
   const plan: DeploymentPlan = {
     id: options.id,
     version: options.version,
-    original,
-    target,
+    original: withAppsOnly(original, changed),
+    target: withAppsOnly(target, changed),
     steps,
     affectedApps,
   };
@@ -139,6 +144,19 @@ export function buildPlan(original: Group, target: Group, options: BuildPlanOpti
     plan.toKill = toKill;
   }
   return plan;
+}
+
+/**
+ * `root` with every group but only the apps in `ids`. A plan keeps its roots like this: revert and the scheduler
+ * only read the apps the plan changes, and a persisted deployment must not carry a copy of every other app
+ * (200 deployments pending over 200 apps would otherwise write 80,000 app definitions per state write).
+ */
+function withAppsOnly(root: Group, ids: ReadonlySet<string>): Group {
+  return {
+    ...root,
+    apps: root.apps.filter((app) => ids.has(app.id)),
+    groups: root.groups.map((group) => withAppsOnly(group, ids)),
+  };
 }
 
 function sameApp(a: AppDefinition, b: AppDefinition): boolean {

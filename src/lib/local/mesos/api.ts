@@ -1,9 +1,19 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 import type { Engine } from '../engine.js';
 import { findApp } from '../marathon/groups.js';
 import { sendJson, type RouteContext } from '../router.js';
-import { browse, download, FilesError, parseFilesQuery, read } from './files.js';
+import {
+  browse,
+  download,
+  FilesError,
+  inaccessible,
+  notFound,
+  parseFilesQuery,
+  read,
+  resolveVirtualPath,
+} from './files.js';
 import {
   agentState,
   frameworks,
@@ -95,42 +105,58 @@ export class MesosApi {
     }
     const endpoint = (match?.[2] ?? '/').replace(/^\/slave\(1\)/, '').replace(/\.json$/, '');
     if (endpoint === '/state') return sendJson(context.response, 200, agentState(this.snapshot(), agentId));
-    if (endpoint.startsWith('/files/')) return this.files(context, endpoint.slice('/files/'.length));
+    if (endpoint.startsWith('/files/')) {
+      return this.files(context, agentId, endpoint.slice('/files/'.length));
+    }
     return sendJson(context.response, 404, { message: `no agent endpoint ${endpoint}` });
   };
 
-  /** Only paths inside the cluster's work directory are served: the files API must not expose the laptop. */
-  private sandboxPath(path: string): string | undefined {
-    const root = resolve(this.engine.dir, 'work');
-    const real = isAbsolute(path) ? resolve(path) : resolve(root, path);
-    const inside = relative(root, real);
-    return inside.startsWith('..') || isAbsolute(inside) ? undefined : real;
+  /**
+   * Where a files API path really is, and the directory it must stay in: like a Mesos agent, which serves only the
+   * sandboxes it attached, a path in a task's sandbox must resolve (symlinks and all) inside that sandbox, and any
+   * other path below this agent's directory inside the agent's directory. A path anywhere else is 404 (Mesos: not
+   * attached); one that leads out through a symlink is 400 `'<path>' is inaccessible.` (Mesos' `resolve`).
+   */
+  private async servedPath(agentId: string, requested: string): Promise<{ real: string; root: string }> {
+    const work = resolve(this.engine.dir, 'work');
+    const lexical = isAbsolute(requested) ? resolve(requested) : resolve(work, requested);
+    const rootParts = confinementOf(relative(work, lexical), agentId);
+    if (rootParts === undefined) throw notFound();
+    const root = join(work, ...rootParts);
+    const [realWork, realRoot] = await Promise.all([
+      realpath(work).catch(() => undefined),
+      realpath(root).catch(() => undefined),
+    ]);
+    if (realWork === undefined || realRoot === undefined) throw notFound();
+    // A sandbox that is itself a symlink (a task can write anywhere) could lead anywhere.
+    if (realRoot !== join(realWork, ...rootParts)) throw inaccessible(requested);
+    const real = await resolveVirtualPath(new Map([[root, root]]), lexical);
+    if (real === null) throw notFound();
+    return { real, root: realRoot };
   }
 
-  private async files(context: RouteContext, action: string): Promise<void> {
+  private async files(context: RouteContext, agentId: string, action: string): Promise<void> {
+    if (!['browse', 'read', 'download'].includes(action)) {
+      return sendJson(context.response, 404, { message: `no files endpoint ${action}` });
+    }
     const parsed = parseFilesQuery(context.query);
     if ('error' in parsed) {
       context.response.writeHead(400, { 'content-type': 'text/plain' });
       context.response.end(parsed.error);
       return;
     }
-    const real = this.sandboxPath(parsed.path);
-    if (!real) {
-      context.response.writeHead(404);
-      context.response.end();
-      return;
-    }
     try {
-      if (action === 'browse') return sendJson(context.response, 200, await browse(real, parsed.path));
-      if (action === 'read')
-        return sendJson(context.response, 200, await read(real, parsed.offset, parsed.length));
-      if (action === 'download') {
-        const file = await download(real);
-        context.response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.size });
-        file.stream.pipe(context.response);
-        return;
+      const { real, root } = await this.servedPath(agentId, parsed.path);
+      const confinement = { within: root };
+      if (action === 'browse') {
+        return sendJson(context.response, 200, await browse(real, parsed.path, confinement));
       }
-      sendJson(context.response, 404, { message: `no files endpoint ${action}` });
+      if (action === 'read') {
+        return sendJson(context.response, 200, await read(real, parsed.offset, parsed.length, confinement));
+      }
+      const file = await download(real, confinement);
+      context.response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.size });
+      file.stream.pipe(context.response);
     } catch (error) {
       if (error instanceof FilesError) {
         context.response.writeHead(error.status, { 'content-type': 'text/plain' });
@@ -145,4 +171,18 @@ export class MesosApi {
       throw error;
     }
   }
+}
+
+/**
+ * The directory a files API path (relative to the work directory) is confined to, as path segments: the task
+ * sandbox it lies in (`slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<run>`), or else this
+ * agent's directory (`slaves/<agent>`); undefined for anything outside this agent's directory. Lexical only.
+ */
+function confinementOf(fromWork: string, agentId: string): string[] | undefined {
+  if (isAbsolute(fromWork)) return undefined;
+  const parts = fromWork.split(sep);
+  if (parts[0] !== 'slaves' || parts[1] !== agentId) return undefined;
+  const inSandbox =
+    parts.length >= 8 && parts[2] === 'frameworks' && parts[4] === 'executors' && parts[6] === 'runs';
+  return inSandbox ? parts.slice(0, 8) : parts.slice(0, 2);
 }

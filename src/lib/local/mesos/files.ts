@@ -5,9 +5,8 @@
  * failures are {@link FilesError}s carrying the exact status and body Mesos answers with.
  */
 
-import type { ReadStream } from 'node:fs';
-import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { constants, type ReadStream, type Stats } from 'node:fs';
+import { lstat, open, readdir, readFile, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
 /** Mesos caps every read at 16 pages (`os::pagesize() * 16`); pages are 4 KiB here. */
@@ -24,8 +23,20 @@ export class FilesError extends Error {
   }
 }
 
-const notFound = () => new FilesError(404, '');
+export const notFound = () => new FilesError(404, '');
 const badRequest = (message: string) => new FilesError(400, `${message}\n`);
+/** Mesos' answer for a path whose real location is outside what it serves (files.cpp `resolve`). */
+export const inaccessible = (path: string) => badRequest(`'${path}' is inaccessible.`);
+
+/** Where served files must really be: a directory given as its canonical path (no symlinks in it). */
+export interface Confinement {
+  within?: string;
+}
+
+/** `path` is `root` or below it (both canonical). */
+export function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
 
 export interface FileInfo {
   path: string;
@@ -121,9 +132,7 @@ export async function resolveVirtualPath(
       const canonical = await realpath(joined).catch(() => null);
       if (canonical === null) return null;
       const root = await realpath(real).catch(() => real);
-      if (canonical !== root && !canonical.startsWith(root.endsWith('/') ? root : `${root}/`)) {
-        throw badRequest(`'${joined}' is inaccessible.`);
-      }
+      if (!isInside(canonical, root)) throw inaccessible(joined);
       return canonical;
     }
     if (suffix.length > 0 || !info) return null;
@@ -182,31 +191,78 @@ function joinVirtual(dir: string, entry: string): string {
 /**
  * `/files/browse`: the entries of the directory `realPath`, each named `virtualPath/<entry>`, sorted by name (byte
  * order), stat'ed through symlinks (entries whose stat fails are skipped). Browsing a file gives `[]`, as in Mesos
- * (its listing of a non-directory fails silently). 404 when `realPath` does not exist.
+ * (its listing of a non-directory fails silently). 404 when `realPath` does not exist. With `within`, a symlink
+ * whose target is outside it is listed as the link itself (mode `l...`): nothing about the target shows.
  */
-export async function browse(realPath: string, virtualPath: string): Promise<FileInfo[]> {
+export async function browse(
+  realPath: string,
+  virtualPath: string,
+  { within }: Confinement = {},
+): Promise<FileInfo[]> {
   const target = await stat(realPath).catch(() => undefined);
   if (!target) throw notFound();
   if (!target.isDirectory()) return [];
   const entries = await readdir(realPath).catch(() => [] as string[]);
   const listing: FileInfo[] = [];
   for (const entry of [...entries].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
-    const stats = await stat(join(realPath, entry)).catch(() => undefined);
+    const stats = await entryStats(join(realPath, entry), within);
     if (stats) listing.push(await fileInfo(joinVirtual(virtualPath, entry), stats));
   }
   return listing;
 }
 
+async function entryStats(path: string, within: string | undefined): Promise<Stats | undefined> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats === undefined || within === undefined) return stats;
+  const real = await realpath(path).catch(() => undefined);
+  if (real !== undefined && isInside(real, within)) return stats;
+  return lstat(path).catch(() => undefined);
+}
+
+/**
+ * Opens `realPath` for reading without ever blocking (a FIFO would hold a thread of the pool forever) and checks
+ * what was opened: a directory is `directoryError`, anything but a regular file is a 400, and with `within` the
+ * file the descriptor really points at (/proc/self/fd) must be inside it, so a symlink swapped in after the caller
+ * resolved the path still leads nowhere.
+ */
+async function openServed(
+  realPath: string,
+  within: string | undefined,
+  errors: { directory: string; open: (error: Error) => string },
+): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(realPath, constants.O_RDONLY | constants.O_NONBLOCK).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? notFound() : new FilesError(500, errors.open(error));
+    },
+  );
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw badRequest(errors.directory);
+    if (!info.isFile()) throw badRequest(`'${realPath}' is not a regular file.`);
+    if (within !== undefined) {
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+      if (opened !== undefined && !isInside(opened, within)) throw inaccessible(realPath);
+    }
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
 /**
  * The raw bytes `/files/read` would send, and the file size. `offset` undefined or -1 → no data, `offset` = size;
  * offset at or past the end → no data, `offset` echoed; `length` undefined or -1 → to the end of the file; every
- * read capped at 64 KiB. 400 for an offset below -1 (`Negative offset provided: N.`), a length below -1, or a
- * directory (`Cannot read a directory.`); 404 when the file does not exist.
+ * read capped at 64 KiB. 400 for an offset below -1 (`Negative offset provided: N.`), a length below -1, a
+ * directory (`Cannot read a directory.`) or anything else that is not a regular file (a FIFO would block, a device
+ * is not a sandbox file; Mesos would try to read them); 404 when the file does not exist. With `within`, see
+ * {@link openServed}.
  */
 export async function readRaw(
   realPath: string,
   offset: number | undefined,
   length: number | undefined,
+  { within }: Confinement = {},
 ): Promise<{ data: Buffer; offset: number; size: number }> {
   if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < -1)) {
     throw badRequest(
@@ -218,16 +274,11 @@ export async function readRaw(
       Number.isSafeInteger(length) ? `Negative length provided: ${length}.` : 'Failed to parse length.',
     );
   }
-  const info = await stat(realPath).catch(() => undefined);
-  if (!info) throw notFound();
-  if (info.isDirectory()) throw badRequest('Cannot read a directory.');
-  const handle = await open(realPath, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'ENOENT'
-      ? notFound()
-      : new FilesError(500, `Failed to open file at '${realPath}': ${error.message}.\n`);
+  const { handle, size } = await openServed(realPath, within, {
+    directory: 'Cannot read a directory.',
+    open: (error) => `Failed to open file at '${realPath}': ${error.message}.\n`,
   });
   try {
-    const size = (await handle.stat()).size;
     if (offset === undefined || offset === -1) return { data: Buffer.alloc(0), offset: size, size };
     if (offset >= size) return { data: Buffer.alloc(0), offset, size };
     const wanted = Math.min(length === undefined || length === -1 ? size - offset : length, MAX_READ_LENGTH);
@@ -267,8 +318,9 @@ export async function read(
   realPath: string,
   offset: number | undefined,
   length: number | undefined,
+  confinement: Confinement = {},
 ): Promise<{ data: string; offset: number }> {
-  const raw = await readRaw(realPath, offset, length);
+  const raw = await readRaw(realPath, offset, length, confinement);
   let bytes = raw.data;
   if (raw.offset + bytes.length < raw.size) {
     const tail = incompleteTail(bytes);
@@ -309,25 +361,14 @@ export interface Download {
 
 /**
  * `/files/download`: a stream of the file's bytes (the file is opened before this returns; the stream closes it
- * when it ends or is destroyed — destroy it if you do not consume it). 400 `Cannot download a directory.`, 404 when
- * the file does not exist.
+ * when it ends or is destroyed — destroy it if you do not consume it). 400 `Cannot download a directory.` (or
+ * not a regular file, as for {@link readRaw}), 404 when the file does not exist.
  */
-export async function download(realPath: string): Promise<Download> {
-  const info = await stat(realPath).catch(() => undefined);
-  if (!info) throw notFound();
-  if (info.isDirectory()) throw badRequest('Cannot download a directory.');
-  const handle = await open(realPath, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'ENOENT'
-      ? notFound()
-      : new FilesError(500, `Failed to open '${realPath}': ${error.message}\n`);
+export async function download(realPath: string, { within }: Confinement = {}): Promise<Download> {
+  const { handle, size } = await openServed(realPath, within, {
+    directory: 'Cannot download a directory.',
+    open: (error) => `Failed to open '${realPath}': ${error.message}\n`,
   });
-  let size: number;
-  try {
-    size = (await handle.stat()).size;
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
   const filename = basename(realPath);
   return {
     stream: handle.createReadStream(),

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -96,6 +97,21 @@ describe('fetchUris: local files', () => {
     expect(existsSync(join(plain, 'app'))).toBe(false);
   });
 
+  it('decompresses a plain .gz next to itself, and not through a link', async () => {
+    const src = await tempDir('dcos-fetch-src-');
+    await writeFile(join(src, 'notes.txt.gz'), gzipSync('notes\n'));
+    const sandbox = await tempDir('dcos-sandbox-');
+    await fetchUris([{ uri: join(src, 'notes.txt.gz') }], sandbox);
+    expect(await readFile(join(sandbox, 'notes.txt'), 'utf8')).toBe('notes\n');
+
+    const outside = await tempDir('dcos-outside-');
+    const linked = await tempDir('dcos-sandbox-');
+    await symlink(join(outside, 'victim'), join(linked, 'notes.txt'));
+    const error = (await rejection(fetchUris([{ uri: join(src, 'notes.txt.gz') }], linked))) as Error;
+    expect(error.message).toContain("'notes.txt' in the sandbox is a symbolic link");
+    expect(tree(outside)).toEqual([]);
+  });
+
   it('extracts .zip with unzip', async (context) => {
     if (!hasCommand('zip') || !hasCommand('unzip')) context.skip();
     const { dir } = await archives();
@@ -133,6 +149,160 @@ describe('fetchUris: local files', () => {
     const sandbox = await tempDir('dcos-sandbox-');
     const error = (await rejection(fetchUris([{ uri: join(src, 'bad.tgz') }], sandbox))) as Error;
     expect(error.message).toMatch(/^Failed to fetch '.*bad\.tgz': extracting bad\.tgz with tar failed/);
+  });
+});
+
+/** The names in `dir`, recursively, as `a`, `a/b`, ... (links are not followed). */
+function tree(dir: string): string[] {
+  return execFileSync('find', ['.', '-mindepth', '1'], { cwd: dir, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(2))
+    .sort();
+}
+
+/**
+ * A tar archive whose entries come from several directories in order (`tar -r` appends), so it can hold a link
+ * and then a file "through" it, which no real directory tree can.
+ */
+async function tarOf(name: string, ...layers: Array<(dir: string) => Promise<string[]>>): Promise<string> {
+  const out = join(await tempDir('dcos-fetch-evil-'), name);
+  for (const [index, layer] of layers.entries()) {
+    const dir = await tempDir('dcos-fetch-layer-');
+    const entries = await layer(dir);
+    execFileSync('tar', [index === 0 ? '-cf' : '-rf', out, '-C', dir, ...entries]);
+  }
+  return out;
+}
+
+describe('fetchUris: nothing is written outside the sandbox', () => {
+  it('an archive with a link out and then a file through it fails, naming the link; nothing lands outside', async () => {
+    const outside = await tempDir('dcos-outside-');
+    for (const target of [outside, '../../../../../../..' + outside]) {
+      const archive = await tarOf(
+        'evil.tar',
+        async (dir) => {
+          await symlink(target, join(dir, 'link'));
+          return ['link'];
+        },
+        async (dir) => {
+          await mkdir(join(dir, 'link'));
+          await writeFile(join(dir, 'link', 'pwned'), 'pwned\n');
+          return ['link/pwned'];
+        },
+      );
+      const sandbox = await tempDir('dcos-sandbox-');
+      const error = (await rejection(fetchUris([{ uri: archive }], sandbox))) as Error;
+      expect(error.message).toBe(
+        `Failed to fetch '${archive}': evil.tar holds the symbolic link 'link' -> '${target}', which points outside the sandbox`,
+      );
+      expect(tree(outside)).toEqual([]);
+      expect(tree(sandbox)).toEqual(['evil.tar']);
+    }
+  });
+
+  it('the same in a zip archive', async (context) => {
+    if (!hasCommand('zip') || !hasCommand('unzip')) context.skip();
+    const outside = await tempDir('dcos-outside-');
+    const first = await tempDir('dcos-fetch-layer-');
+    const second = await tempDir('dcos-fetch-layer-');
+    const archive = join(await tempDir('dcos-fetch-evil-'), 'evil.zip');
+    await symlink(outside, join(first, 'link'));
+    execFileSync('zip', ['-q', '-y', archive, 'link'], { cwd: first });
+    await mkdir(join(second, 'link'));
+    await writeFile(join(second, 'link', 'pwned'), 'pwned\n');
+    execFileSync('zip', ['-q', archive, 'link/pwned'], { cwd: second });
+    const sandbox = await tempDir('dcos-sandbox-');
+    const error = (await rejection(fetchUris([{ uri: archive }], sandbox))) as Error;
+    expect(error.message).toContain(`evil.zip holds the symbolic link 'link' -> '${outside}'`);
+    expect(tree(outside)).toEqual([]);
+    expect(tree(sandbox)).toEqual(['evil.zip']);
+  });
+
+  it('a link already in the sandbox: destPath through it, a file onto it and an archive into it all fail', async () => {
+    const outside = await tempDir('dcos-outside-');
+    await writeFile(join(outside, 'victim'), 'original\n');
+    const src = await tempDir('dcos-fetch-src-');
+    await writeFile(join(src, 'payload.txt'), 'payload\n');
+    const archive = await tarOf('into.tar', async (dir) => {
+      await mkdir(join(dir, 'd'));
+      await writeFile(join(dir, 'd', 'pwned'), 'pwned\n');
+      return ['d/pwned'];
+    });
+    const cases: Array<[{ uri: string; destPath?: string }, string]> = [
+      [{ uri: join(src, 'payload.txt'), destPath: 'd/payload.txt' }, "'d' in the sandbox is a symbolic link"],
+      [
+        { uri: join(src, 'payload.txt'), destPath: 'victim-link' },
+        "'victim-link' in the sandbox is a symbolic link",
+      ],
+      [{ uri: archive }, "'d' in the sandbox is a symbolic link"],
+    ];
+    for (const [item, reason] of cases) {
+      const sandbox = await tempDir('dcos-sandbox-');
+      await symlink(outside, join(sandbox, 'd'));
+      await symlink(join(outside, 'victim'), join(sandbox, 'victim-link'));
+      const error = (await rejection(fetchUris([item], sandbox))) as Error;
+      expect(error.message).toBe(
+        `Failed to fetch '${item.uri}': ${reason}; the fetcher never writes through symbolic links`,
+      );
+      expect(tree(outside)).toEqual(['victim']);
+      expect(await readFile(join(outside, 'victim'), 'utf8')).toBe('original\n');
+    }
+  });
+
+  it('links that only lead out once in place, and special files, are refused too', async () => {
+    const chained = await tarOf('chain.tar', async (dir) => {
+      await symlink('.', join(dir, 'top'));
+      await symlink('top/..', join(dir, 'esc'));
+      return ['top', 'esc'];
+    });
+    const sandbox = await tempDir('dcos-sandbox-');
+    const error = (await rejection(fetchUris([{ uri: chained }], sandbox))) as Error;
+    expect(error.message).toBe(
+      `Failed to fetch '${chained}': chain.tar holds the symbolic link 'esc', which leads outside the sandbox through other links`,
+    );
+    expect(existsSync(join(sandbox, 'esc'))).toBe(false);
+
+    const fifo = await tarOf('fifo.tar', async (dir) => {
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      return ['pipe'];
+    });
+    const other = await tempDir('dcos-sandbox-');
+    const special = (await rejection(fetchUris([{ uri: fifo }], other))) as Error;
+    expect(special.message).toContain(
+      "fifo.tar holds 'pipe', a special file (device, FIFO or socket); only files, directories and symbolic links are extracted",
+    );
+    expect(tree(other)).toEqual(['fifo.tar']);
+  });
+
+  it('links inside the sandbox are kept, and archives merge into existing directories', async () => {
+    const archive = await tarOf('app.tar', async (dir) => {
+      await mkdir(join(dir, 'app-1.0', 'bin'), { recursive: true });
+      await writeFile(join(dir, 'app-1.0', 'bin', 'run'), 'run\n');
+      await symlink('app-1.0', join(dir, 'current'));
+      await symlink('../app-1.0/bin/run', join(dir, 'app-1.0', 'run-link'));
+      return ['app-1.0', 'current'];
+    });
+    const more = await tarOf('more.tar', async (dir) => {
+      await mkdir(join(dir, 'app-1.0', 'conf'), { recursive: true });
+      await writeFile(join(dir, 'app-1.0', 'conf', 'settings'), 'x=1\n');
+      return ['app-1.0/conf/settings'];
+    });
+    const sandbox = await tempDir('dcos-sandbox-');
+    await fetchUris([{ uri: archive }, { uri: more }], sandbox);
+    expect(await readFile(join(sandbox, 'current', 'bin', 'run'), 'utf8')).toBe('run\n');
+    expect(await readFile(join(sandbox, 'app-1.0', 'run-link'), 'utf8')).toBe('run\n');
+    expect(tree(sandbox)).toEqual([
+      'app-1.0',
+      'app-1.0/bin',
+      'app-1.0/bin/run',
+      'app-1.0/conf',
+      'app-1.0/conf/settings',
+      'app-1.0/run-link',
+      'app.tar',
+      'current',
+      'more.tar',
+    ]);
   });
 });
 

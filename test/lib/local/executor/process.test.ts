@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import {
   DOCKER_UNSUPPORTED,
   IMAGE_UNSUPPORTED,
   killOrphans,
+  orphanGroups,
+  type ProcessEntry,
   TaskRunner,
   unsupportedContainer,
 } from '../../../../src/lib/local/executor/process.js';
@@ -285,6 +288,24 @@ describe('TaskRunner: fetch', () => {
     expect(statesOf('nofetch.t')).toEqual(['TASK_STARTING', 'TASK_FAILED']);
     expect(await readFile(join(root, 'nofetch.t', 'stderr'), 'utf8')).toContain('http://example.com/x.tgz');
   });
+
+  it('fails the task, saying why, when a fetched archive would lead out of the sandbox', async () => {
+    const root = await tempDir('dcos-exec-');
+    const outside = await tempDir('dcos-outside-');
+    const layer = join(root, 'layer');
+    await mkdir(layer);
+    await symlink(outside, join(layer, 'link'));
+    const archive = join(root, 'evil.tar');
+    execFileSync('tar', ['-cf', archive, '-C', layer, 'link']);
+    const { runner, statesOf, waitForTerminal } = newRunner();
+    runner.launch(spec(root, 'evil.t', { cmd: 'touch ran', fetch: [{ uri: archive }] }));
+    const end = await waitForTerminal('evil.t');
+    const reason = `Failed to fetch '${archive}': evil.tar holds the symbolic link 'link' -> '${outside}', which points outside the sandbox`;
+    expect(end).toMatchObject({ state: 'TASK_FAILED', message: reason });
+    expect(statesOf('evil.t')).toEqual(['TASK_STARTING', 'TASK_FAILED']);
+    expect(await readFile(join(root, 'evil.t', 'stderr'), 'utf8')).toBe(`${reason}\n`);
+    expect(existsSync(join(root, 'evil.t', 'ran'))).toBe(false);
+  });
 });
 
 describe('TaskRunner: kill', () => {
@@ -380,6 +401,9 @@ describe('TaskRunner: kill', () => {
   });
 });
 
+/** A state directory no process carries: only the recorded groups count. */
+const NO_DIR = '/nonexistent/dcos-local-state';
+
 describe('killOrphans', () => {
   /** A detached process group, like a task left behind by a daemon that was SIGKILLed. */
   function orphan(env: Record<string, string>): number {
@@ -396,7 +420,9 @@ describe('killOrphans', () => {
   it('kills a recorded group whose environment carries the task id', async () => {
     const pgid = orphan({ MESOS_TASK_ID: 'orphan.t1' });
     await waitFor(() => pidAlive(pgid), 2000, 'the orphan to start');
-    expect(await killOrphans([{ pgid, taskId: 'orphan.t1' }], { graceMs: 2000 })).toBe(1);
+    expect(
+      await killOrphans({ stateDir: NO_DIR, records: [{ pgid, taskId: 'orphan.t1' }] }, { graceMs: 2000 }),
+    ).toBe(1);
     expect(pidAlive(pgid)).toBe(false);
   });
 
@@ -408,12 +434,15 @@ describe('killOrphans', () => {
     await waitFor(() => !pidAlive(gone), 2000, 'the group to go');
 
     expect(
-      await killOrphans([
-        { pgid, taskId: 'orphan.t2' },
-        { pgid: gone, taskId: 'gone.t' },
-        { pgid: process.pid, taskId: 'orphan.t2' },
-        { pgid: 1, taskId: 'orphan.t2' },
-      ]),
+      await killOrphans({
+        stateDir: NO_DIR,
+        records: [
+          { pgid, taskId: 'orphan.t2' },
+          { pgid: gone, taskId: 'gone.t' },
+          { pgid: process.pid, taskId: 'orphan.t2' },
+          { pgid: 1, taskId: 'orphan.t2' },
+        ],
+      }),
     ).toBe(0);
     expect(pidAlive(pgid)).toBe(true);
     expect(pidAlive(process.pid)).toBe(true);
@@ -424,11 +453,78 @@ describe('killOrphans', () => {
     const { runner, pids, waitForState, waitForTerminal } = newRunner();
     runner.launch(spec(root, 'own.t', { cmd: 'sleep 1000', env: { MESOS_TASK_ID: 'overridden' } }));
     await waitForState('own.t', 'TASK_RUNNING');
-    expect(await killOrphans([{ pgid: pids.get('own.t')!, taskId: 'own.t' }])).toBe(1);
+    expect(
+      await killOrphans({ stateDir: NO_DIR, records: [{ pgid: pids.get('own.t')!, taskId: 'own.t' }] }),
+    ).toBe(1);
     expect(await waitForTerminal('own.t')).toMatchObject({
       state: 'TASK_FAILED',
       message: 'Command terminated with signal Terminated',
     });
     expect(pidAlive(pids.get('own.t')!)).toBe(false);
+  });
+
+  it('kills every group carrying this daemon’s DCOS_LOCAL_DIR, recorded or not, and no other daemon’s', async () => {
+    const mine = await tempDir('dcos-local-mine-');
+    const lost = orphan({ DCOS_LOCAL_DIR: mine, DCOS_LOCAL_TASK_ID: 'lost.t' });
+    const other = orphan({ DCOS_LOCAL_DIR: `${mine}-other`, DCOS_LOCAL_TASK_ID: 'other.t' });
+    const nested = orphan({ DCOS_LOCAL_DIR: join(mine, 'nested') });
+    await waitFor(() => [lost, other, nested].every(pidAlive), 2000, 'the processes to start');
+    expect(await killOrphans({ stateDir: mine }, { graceMs: 2000 })).toBe(1);
+    expect(pidAlive(lost)).toBe(false);
+    expect(pidAlive(other)).toBe(true);
+    expect(pidAlive(nested)).toBe(true);
+  });
+
+  it('a task the runner launches carries the daemon’s directory, whatever the app’s env says', async () => {
+    const root = await tempDir('dcos-exec-');
+    const { runner, pids, waitForState } = newRunner();
+    runner.launch(
+      spec(root, 'marked.t', { cmd: 'sleep 1000', stateDir: root, env: { DCOS_LOCAL_DIR: '/elsewhere' } }),
+    );
+    await waitForState('marked.t', 'TASK_RUNNING');
+    const environ = (await readFile(`/proc/${pids.get('marked.t')!}/environ`, 'utf8')).split('\0');
+    expect(environ).toContain(`DCOS_LOCAL_DIR=${root}`);
+    expect(await killOrphans({ stateDir: root })).toBe(1);
+    expect(pidAlive(pids.get('marked.t')!)).toBe(false);
+  });
+});
+
+describe('orphanGroups', () => {
+  const entry = (pid: number, pgrp: number, environ: string[], state = 'S'): ProcessEntry => ({
+    pid,
+    pgrp,
+    state,
+    environ,
+  });
+  const self = { pid: 100, pgid: 100 };
+
+  it('picks the groups of live processes that carry the directory, never the caller’s own', () => {
+    const table = [
+      entry(100, 100, ['DCOS_LOCAL_DIR=/s']), // the daemon itself, started from a task of the same dir
+      entry(101, 100, ['DCOS_LOCAL_DIR=/s']), // in the daemon's own group
+      entry(200, 200, ['DCOS_LOCAL_DIR=/s', 'DCOS_LOCAL_TASK_ID=a']),
+      entry(201, 200, ['DCOS_LOCAL_DIR=/s']),
+      entry(300, 300, ['DCOS_LOCAL_DIR=/s/other']),
+      entry(400, 400, ['DCOS_LOCAL_DIR=/s'], 'Z'),
+      entry(500, 1, ['DCOS_LOCAL_DIR=/s']),
+      entry(600, 600, ['DCOS_LOCAL_DIR=/s2']),
+      entry(700, 650, ['X=1', 'DCOS_LOCAL_DIR=/s']),
+    ];
+    expect(orphanGroups(table, { stateDir: '/s' }, self)).toEqual([200, 650]);
+  });
+
+  it('adds a recorded group only when a live member carries the recorded task id', () => {
+    const table = [
+      entry(800, 800, ['MESOS_TASK_ID=old.t']),
+      entry(900, 900, ['DCOS_LOCAL_TASK_ID=reused-pid']),
+      entry(950, 950, ['DCOS_LOCAL_TASK_ID=zombie.t'], 'Z'),
+    ];
+    const records = [
+      { pgid: 800, taskId: 'old.t' },
+      { pgid: 900, taskId: 'old.t2' },
+      { pgid: 950, taskId: 'zombie.t' },
+      { pgid: 100, taskId: 'old.t' },
+    ];
+    expect(orphanGroups(table, { stateDir: '/s', records }, self)).toEqual([800]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   allApps,
+  allGroups,
   emptyRoot,
   findApp,
   findGroup,
@@ -49,7 +50,28 @@ describe('buildPlan', () => {
     expect(plan.affectedApps).toEqual(['/test/sleep120', '/test/sleep60']); // plainly sorted
     expect(plan).toMatchObject({ id: 'd1', version: V2 });
     expect(plan.original).toEqual(emptyRoot(V1));
-    expect(plan.target).toBe(target);
+    expect(plan.target).toEqual(target);
+  });
+
+  it('keeps only the apps it changes in its roots (every group stays)', () => {
+    const original = rootWith([
+      { id: '/keep/a', cmd: 'x' },
+      { id: '/keep/b', cmd: 'x' },
+      { id: '/gone', cmd: 'x' },
+    ]);
+    let target = removeApp(original, '/gone', V2);
+    target = putApp(target, makeApp({ id: '/keep/b', cmd: 'y' }, { version: V2 }), V2);
+    target = putApp(target, makeApp({ id: '/new', cmd: 'x' }, { version: V2 }), V2);
+    const plan = buildPlan(original, target, { id: 'd', version: V2 });
+    const appIds = (root: Group) =>
+      allApps(root)
+        .map((app) => app.id)
+        .sort();
+    expect(appIds(plan.original)).toEqual(['/gone', '/keep/b']);
+    expect(appIds(plan.target)).toEqual(['/keep/b', '/new']);
+    expect(allGroups(plan.target).map((group) => group.id)).toEqual(
+      allGroups(target).map((group) => group.id),
+    );
   });
 
   it('puts a 3-long chain into three layers, independent apps into the first', () => {

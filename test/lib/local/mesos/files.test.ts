@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +241,51 @@ describe('download', () => {
     expect([error.status, error.body]).toEqual([400, 'Cannot download a directory.\n']);
     error = await rejection(download(join(dir, 'nope')));
     expect(error.status).toBe(404);
+  });
+});
+
+describe('confinement (within)', () => {
+  it('checks the file the descriptor really points at, so a link swapped in after resolving leads nowhere', async () => {
+    const { dir } = await sandbox();
+    // As if the caller resolved `swapped` while it was a file and it became a link to /etc/passwd since.
+    await symlink('/etc/passwd', join(dir, 'swapped'));
+    const path = join(dir, 'swapped');
+    // One at a time: a second promise rejecting while the first is awaited would count as unhandled.
+    for (const attempt of [
+      () => read(path, 0, undefined, { within: dir }),
+      () => download(path, { within: dir }),
+    ]) {
+      const error = await rejection(attempt());
+      expect([error.status, error.body]).toEqual([400, `'${path}' is inaccessible.\n`]);
+    }
+    expect((await read(join(dir, 'stdout'), 0, 5, { within: dir })).data).toBe('hello');
+  });
+
+  it('lists a link out of `within` as the link itself', async () => {
+    const { dir } = await sandbox();
+    await symlink('/etc/passwd', join(dir, 'out'));
+    await symlink('stdout', join(dir, 'in'));
+    const listing = await browse(dir, '/s', { within: dir });
+    expect(listing.find((entry) => entry.path === '/s/out')).toMatchObject({ mode: 'lrwxrwxrwx', size: 11 });
+    expect(listing.find((entry) => entry.path === '/s/in')).toMatchObject({
+      mode: expect.stringMatching(/^-/),
+      size: 12,
+    });
+  });
+
+  it('refuses to read or download anything but a regular file, without blocking on a FIFO', async () => {
+    const { dir } = await sandbox();
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const attempt of [
+      () => read(fifo, 0, undefined),
+      () => download(fifo),
+      () => readRaw('/dev/null', 0, 1),
+    ]) {
+      const error = await rejection(attempt());
+      expect(error.status).toBe(400);
+      expect(error.body).toMatch(/' is not a regular file\.\n$/);
+    }
   });
 });
 
