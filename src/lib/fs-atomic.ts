@@ -1,5 +1,8 @@
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+
+import { DcosError } from './errors.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -38,6 +41,56 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw error;
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Writes a file the user named (`--output`, the config HAProxy reads, a saved options file). A regular file, or
+ * none, is replaced in one rename (keeping the old file's mode); a symbolic link is followed and its target
+ * treated the same way, so the link stays; a FIFO or character device (`/dev/stdout`, a pipe) is written in
+ * place, as a shell redirection would, never replaced by a regular file; anything else is refused.
+ */
+export async function writeOutputFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  let target = path;
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await writeFileAtomic(path, data, mode);
+    return;
+  }
+  if (info.isSymbolicLink()) {
+    try {
+      target = await realpath(path);
+      info = await stat(target);
+    } catch (error) {
+      throw outputError(
+        path,
+        `it is a symbolic link that leads nowhere (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  if (info.isFile()) {
+    await writeFileAtomic(target, data, info.mode & 0o7777);
+  } else if (info.isFIFO() || info.isCharacterDevice()) {
+    // No O_CREAT, no O_TRUNC: whatever is there stays what it is.
+    const handle = await open(target, constants.O_WRONLY);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+  } else {
+    const kind = info.isDirectory() ? 'a directory' : info.isBlockDevice() ? 'a block device' : 'a socket';
+    throw outputError(path, `it is ${kind}`);
+  }
+}
+
+function outputError(path: string, why: string): DcosError {
+  return new DcosError(`cannot write to ${path}: ${why}; name a regular file (or a FIFO, or /dev/stdout)`, {
+    code: 'output_not_writable',
+    details: { path },
+  });
 }
 
 /** A rename is only durable once its directory is: without this a crash can bring the old file back. */

@@ -207,6 +207,33 @@ describe('config set', () => {
   });
 });
 
+describe('config set from several processes at once', () => {
+  it('keeps every change: 8 concurrent sets of different keys, 3 rounds', async () => {
+    const changes: Array<[string, string, (toml: ReturnType<typeof readClusterToml>) => unknown]> = [
+      ['core.timeout', '77', (toml) => toml.core?.timeout],
+      ['core.ssl_verify', 'false', (toml) => toml.core?.ssl_verify],
+      ['core.basic_auth_username', 'alice', (toml) => toml.core?.basic_auth_username],
+      ['core.basic_auth_password', 'secret-pw', (toml) => toml.core?.basic_auth_password],
+      ['marathon.url', 'http://10.0.0.1:8080', (toml) => toml.marathon?.url],
+      ['mesos.master_url', 'http://10.0.0.1:5050', (toml) => toml.mesos?.master_url],
+      ['package.cosmos_url', 'http://10.0.0.1:7070', (toml) => toml.package?.cosmos_url],
+      ['cluster.name', 'renamed', (toml) => toml.cluster?.name],
+    ];
+    for (let round = 0; round < 3; round++) {
+      const { dir } = oneCluster();
+      const results = await Promise.all(
+        changes.map(([key, value]) => runCli(['config', 'set', key, value], { env: { DCOS_DIR: dir } })),
+      );
+      for (const result of results) expect(result.code, printed(result)).toBe(0);
+      const toml = readClusterToml(dir, ID);
+      expect(changes.map(([key, , read]) => [key, String(read(toml))])).toEqual(
+        changes.map(([key, value]) => [key, value]),
+      );
+      expect(toml.core?.dcos_acs_token).toBe(TOKEN);
+    }
+  }, 120_000);
+});
+
 describe('config unset and keys', () => {
   it('removes a setting once, then says it was not set', async () => {
     const { dir } = oneCluster();

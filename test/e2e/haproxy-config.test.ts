@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +45,34 @@ describe('dcos haproxy config', () => {
     expect(readFileSync(output, 'utf8')).toBe(readFileSync(goldenPath('service-port'), 'utf8'));
     expect(statSync(output).mode & 0o777).toBe(0o644);
     expect(readdirSync(dir)).toEqual(['haproxy.cfg']);
+  });
+
+  it('--output onto a FIFO writes through it and leaves it a FIFO; a directory is refused', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'haproxy.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve, reject) => {
+      let text = '';
+      createReadStream(fifo, 'utf8')
+        .on('data', (chunk) => (text += String(chunk)))
+        .on('end', () => resolve(text))
+        .on('error', reject);
+    });
+    const result = await runCli(['haproxy', 'config', '--apps', SERVICE_PORT, '--output', fifo], {
+      env: env(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await reader).toBe(readFileSync(goldenPath('service-port'), 'utf8'));
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['haproxy.fifo']);
+
+    const refused = await runCli(['haproxy', 'config', '--apps', SERVICE_PORT, '--output', dir], {
+      env: env(),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `Error: cannot write to ${dir}: it is a directory; name a regular file (or a FIFO, or /dev/stdout)\n`,
+    );
   });
 
   it('--json prints the report; dropped apps and conflicts are warnings on stderr', async () => {

@@ -13,4 +13,4 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export { processAlive } from '../../src/lib/local/proc.js';
+export { processAlive } from '../../src/lib/proc.js';

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,12 @@ import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ClusterStore } from '../../src/lib/config/clusters.js';
-import { ensurePrivateDir, removeAtomicTempFiles, writeFileAtomic } from '../../src/lib/fs-atomic.js';
+import {
+  ensurePrivateDir,
+  removeAtomicTempFiles,
+  writeFileAtomic,
+  writeOutputFile,
+} from '../../src/lib/fs-atomic.js';
 import { isRoot, modeOf, removeTempDirs, tempDir, tempFilesIn } from './config/helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -223,5 +228,60 @@ describe('removeAtomicTempFiles', () => {
 
   it('a directory that does not exist has nothing to clean', async () => {
     expect(await removeAtomicTempFiles(join(await tempDir(), 'missing'))).toEqual([]);
+  });
+});
+
+describe('writeOutputFile', () => {
+  it('replaces a regular file in one rename, keeping its mode', async () => {
+    const dir = await tempDir();
+    const target = join(dir, 'haproxy.cfg');
+    await writeFile(target, 'old\n');
+    await chmod(target, 0o640);
+    await writeOutputFile(target, 'new\n');
+    expect(await readFile(target, 'utf8')).toBe('new\n');
+    expect(await modeOf(target)).toBe(0o640);
+    await writeOutputFile(join(dir, 'fresh.cfg'), 'fresh\n');
+    expect(await modeOf(join(dir, 'fresh.cfg'))).toBe(0o644);
+    expect(await tempFilesIn(dir)).toEqual([]);
+  });
+
+  it('follows a symbolic link and replaces its target, so the link stays a link', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'managed'));
+    await writeFile(join(dir, 'managed', 'real.cfg'), 'old\n');
+    await symlink('managed/real.cfg', join(dir, 'haproxy.cfg'));
+    await writeOutputFile(join(dir, 'haproxy.cfg'), 'new\n');
+    expect((await lstat(join(dir, 'haproxy.cfg'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'managed', 'real.cfg'), 'utf8')).toBe('new\n');
+  });
+
+  it('writes into a FIFO in place and never replaces it with a regular file', async () => {
+    const dir = await tempDir();
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolvePromise, reject) => {
+      let text = '';
+      createReadStream(fifo, 'utf8')
+        .on('data', (chunk) => (text += String(chunk)))
+        .on('end', () => resolvePromise(text))
+        .on('error', reject);
+    });
+    await writeOutputFile(fifo, 'through the pipe\n');
+    expect(await reader).toBe('through the pipe\n');
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['out.fifo']);
+  });
+
+  it('refuses a directory and a symbolic link that leads nowhere, changing nothing', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'a-directory'));
+    await symlink('missing/file', join(dir, 'dangling'));
+    await expect(writeOutputFile(join(dir, 'a-directory'), 'x')).rejects.toThrow(
+      `cannot write to ${join(dir, 'a-directory')}: it is a directory; name a regular file (or a FIFO, or /dev/stdout)`,
+    );
+    await expect(writeOutputFile(join(dir, 'dangling'), 'x')).rejects.toThrow(
+      /symbolic link that leads nowhere/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['a-directory', 'dangling']);
   });
 });

@@ -22,7 +22,7 @@ export default class ClusterRename extends DcosCommand<typeof ClusterRename> {
     const clash = clusters.find((other) => other.id !== cluster.id && clusterName(other) === name);
     if (clash)
       throw new ConfigError(`a cluster named "${name}" already exists (${clash.id})`, { code: 'name_taken' });
-    await store.save(cluster.id, { ...cluster.settings, 'cluster.name': name });
+    await store.update(cluster.id, (current) => ({ ...current, 'cluster.name': name }));
     const result = { cluster_id: cluster.id, name };
     await this.render(result, () => this.log(`Renamed ${clusterName(cluster)} to ${name}.`));
     return result;

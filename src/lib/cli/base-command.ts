@@ -76,7 +76,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
   }
 
   protected store(): ClusterStore {
-    return new ClusterStore(dcosDir(this.env));
+    return new ClusterStore(dcosDir(this.env), { warn: (message) => this.warnLine(message) });
   }
 
   /** The cluster this command talks to (`--cluster` > `DCOS_CLUSTER` > only one > attached). */

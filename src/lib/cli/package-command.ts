@@ -62,7 +62,7 @@ export abstract class PackageCommand<T extends typeof Command> extends DcosComma
   protected async conversation(): Promise<InstallConversation> {
     const note = (text: string) => process.stderr.write(`${text}\n`);
     if (!this.interactive) return { note: this.json ? () => {} : note };
-    const [{ askOptions, inquirerAsker }, { confirmPrompt }, { writeFileAtomic }] = await Promise.all([
+    const [{ askOptions, inquirerAsker }, { confirmPrompt }, { writeOutputFile }] = await Promise.all([
       import('../packages/prompt.js'),
       import('./prompt.js'),
       import('../fs-atomic.js'),
@@ -78,7 +78,7 @@ export abstract class PackageCommand<T extends typeof Command> extends DcosComma
         return (await asker.text({ message: 'Options file', default: 'options.json' })) || undefined;
       },
       saveOptions: (path, options) =>
-        writeFileAtomic(resolve(path), `${JSON.stringify(options, null, 2)}\n`, 0o644),
+        writeOutputFile(resolve(path), `${JSON.stringify(options, null, 2)}\n`, 0o644),
     };
   }
 

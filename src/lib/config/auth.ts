@@ -47,9 +47,10 @@ export async function login(
   options: { interactive: boolean; hooks: ClusterClientHooks },
 ): Promise<{ cluster: string; method: 'token' | 'basic' }> {
   const id = fileOf(cluster);
-  const base = withoutCredentials(cluster.fileSettings);
+  const storeCredentials = (credentialSettings: Settings) =>
+    store.update(id, (current) => ({ ...withoutCredentials(current), ...credentialSettings }));
   if (credentials.token) {
-    await store.save(id, { ...base, 'core.dcos_acs_token': credentials.token });
+    await storeCredentials({ 'core.dcos_acs_token': credentials.token });
     return { cluster: cluster.name, method: 'token' };
   }
   const { username, password } = await completeCredentials(
@@ -60,18 +61,21 @@ export async function login(
   const anonymous = await clusterClient(withoutCredentials(cluster.settings), options.hooks);
   try {
     if (cluster.settings['cluster.type'] === 'marathon') {
-      const next = { ...base, 'core.basic_auth_username': username, 'core.basic_auth_password': password };
-      const client = await clusterClient({ ...withoutCredentials(cluster.settings), ...next }, options.hooks);
+      const basic = { 'core.basic_auth_username': username, 'core.basic_auth_password': password };
+      const client = await clusterClient(
+        { ...withoutCredentials(cluster.settings), ...basic },
+        options.hooks,
+      );
       try {
         await checkBasicAuth(client, cluster);
       } finally {
         await client.close();
       }
-      await store.save(id, next);
+      await storeCredentials(basic);
       return { cluster: cluster.name, method: 'basic' };
     }
     const token = await dcosLogin(anonymous, username, password);
-    await store.save(id, { ...base, 'core.dcos_acs_token': token });
+    await storeCredentials({ 'core.dcos_acs_token': token });
     return { cluster: cluster.name, method: 'token' };
   } finally {
     await anonymous.close();
@@ -84,6 +88,6 @@ export async function logout(
 ): Promise<{ cluster: string; removed: string[] }> {
   const id = fileOf(cluster);
   const removed = CREDENTIAL_KEYS.filter((key) => cluster.fileSettings[key] !== undefined);
-  if (removed.length > 0) await store.save(id, withoutCredentials(cluster.fileSettings));
+  if (removed.length > 0) await store.update(id, withoutCredentials);
   return { cluster: cluster.name, removed };
 }

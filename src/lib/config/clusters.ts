@@ -1,9 +1,11 @@
 import { readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { ConfigError, UsageError } from '../errors.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs-atomic.js';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs-atomic.js';
+import { withFileLock } from '../fs-lock.js';
 import {
   effectiveSettings,
   flattenToml,
@@ -60,11 +62,20 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+export interface ClusterStoreOptions {
+  /** Told about directories and files other users could read or change (tightened when they are ours). */
+  warn?: (message: string) => void;
+}
+
 /** The clusters under `$DCOS_DIR/clusters`, each with its file, in the DC/OS CLI's layout. */
 export class ClusterStore {
   readonly root: string;
+  private permissionsChecked = false;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly options: ClusterStoreOptions = {},
+  ) {
     this.root = root;
   }
 
@@ -81,8 +92,56 @@ export class ClusterStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new ConfigError(`cannot read ${this.clustersDir}: ${(error as Error).message}`);
     }
+    await this.checkPermissions(ids);
     const clusters = await Promise.all(ids.sort().map((id) => this.load(id)));
     return clusters.filter((cluster): cluster is ClusterEntry => cluster !== undefined);
+  }
+
+  /**
+   * Whoever can write in `$DCOS_DIR` or a cluster directory can point a stored token at another server, and
+   * whoever can read there has the token. Ours: tightened (0700, files 0600) and said once; someone else's:
+   * reported on every command.
+   */
+  private async checkPermissions(ids: readonly string[]): Promise<void> {
+    if (this.permissionsChecked) return;
+    this.permissionsChecked = true;
+    const paths = [
+      { path: this.root, mode: PRIVATE_DIR_MODE },
+      { path: this.clustersDir, mode: PRIVATE_DIR_MODE },
+      ...ids.flatMap((id) => [
+        { path: join(this.clustersDir, id), mode: PRIVATE_DIR_MODE },
+        { path: join(this.clustersDir, id, CONFIG_FILE), mode: PRIVATE_FILE_MODE },
+      ]),
+    ];
+    await Promise.all(paths.map(({ path, mode }) => this.tighten(path, mode)));
+  }
+
+  private async tighten(path: string, wanted: number): Promise<void> {
+    let info: Stats;
+    try {
+      info = await stat(path);
+    } catch {
+      return;
+    }
+    const mode = info.mode & 0o777;
+    if ((mode & 0o077) === 0) return;
+    const octal = (value: number) => `0${value.toString(8)}`;
+    const ours = typeof process.getuid !== 'function' || info.uid === process.getuid();
+    if (ours) {
+      try {
+        await chmod(path, wanted);
+        this.options.warn?.(
+          `${path} was open to other users (mode ${octal(mode)}) and holds cluster credentials: changed to ${octal(wanted)}`,
+        );
+        return;
+      } catch {
+        // reported below
+      }
+    }
+    this.options.warn?.(
+      `${path} is open to other users (mode ${octal(mode)}${ours ? '' : `, owner uid ${info.uid}`}): ` +
+        `anyone who can write there can send your credentials elsewhere; make it yours and \`chmod ${octal(wanted)}\` it`,
+    );
   }
 
   private async load(id: string): Promise<ClusterEntry | undefined> {
@@ -109,13 +168,35 @@ export class ClusterStore {
     }
   }
 
+  /** Replaces the cluster's settings (a new cluster, or settings that do not depend on the file's). */
   async save(id: string, settings: Settings): Promise<ClusterEntry> {
-    const { stringify } = await import('smol-toml');
+    return this.write(id, () => settings);
+  }
+
+  /**
+   * Changes the cluster's settings as `change` says, given the file's settings as they are now, under a lock:
+   * commands running side by side (CI jobs) each see the other's change, and none is lost.
+   */
+  async update(id: string, change: (current: Settings) => Settings): Promise<ClusterEntry> {
+    return this.write(id, async () => {
+      const current = await this.load(id);
+      if (current?.problem) throw current.problem;
+      return change(current?.settings ?? {});
+    });
+  }
+
+  private async write(id: string, next: () => Settings | Promise<Settings>): Promise<ClusterEntry> {
     const dir = join(this.clustersDir, id);
     await ensurePrivateDir(this.root);
     await ensurePrivateDir(this.clustersDir);
     await ensurePrivateDir(dir);
-    await writeFileAtomic(join(dir, CONFIG_FILE), stringify(nestSettings(settings)));
+    const file = join(dir, CONFIG_FILE);
+    const settings = await withFileLock(file, async () => {
+      const settings = await next();
+      const { stringify } = await import('smol-toml');
+      await writeFileAtomic(file, stringify(nestSettings(settings)));
+      return settings;
+    });
     return { id, dir, attached: await exists(join(dir, ATTACHED_MARKER)), settings };
   }
 

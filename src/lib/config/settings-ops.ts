@@ -50,18 +50,16 @@ export async function setSetting(
   if (key === 'core.ssl_verify' && value !== 'true' && value !== 'false') {
     await readCaBundle(String(value), { context: `invalid value for ${key}`, code: 'invalid_value' });
   }
-  const next: Settings = { ...cluster.fileSettings, [key]: value };
   const cleared: string[] = [];
-  // A token belongs to the URL it was issued by (as in the DC/OS CLI).
-  if (
-    key === 'core.dcos_url' &&
-    value !== cluster.fileSettings[key] &&
-    next['core.dcos_acs_token'] !== undefined
-  ) {
-    delete next['core.dcos_acs_token'];
-    cleared.push('core.dcos_acs_token');
-  }
-  await store.save(id, next);
+  await store.update(id, (current) => {
+    const next: Settings = { ...current, [key]: value };
+    // A token belongs to the URL it was issued by (as in the DC/OS CLI).
+    if (key === 'core.dcos_url' && value !== current[key] && next['core.dcos_acs_token'] !== undefined) {
+      delete next['core.dcos_acs_token'];
+      cleared.push('core.dcos_acs_token');
+    }
+    return next;
+  });
   return { key, value: keyDefinition(key).secret ? MASK : value, cleared };
 }
 
@@ -75,10 +73,12 @@ export async function unsetSetting(
     keyDefinition(key);
     return { key, wasSet: false };
   }
-  const next: Settings = { ...cluster.fileSettings };
-  delete next[key];
-  if (key === 'core.dcos_url') delete next['core.dcos_acs_token'];
-  await store.save(id, next);
+  await store.update(id, (current) => {
+    const next: Settings = { ...current };
+    delete next[key];
+    if (key === 'core.dcos_url') delete next['core.dcos_acs_token'];
+    return next;
+  });
   return { key, wasSet: true };
 }
 

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { writeOutputFile } from '../fs-atomic.js';
 import type { FetchedText } from '../marathon/input.js';
 import { appList, generateHaproxyConfig } from './model.js';
 import { TEMPLATES } from './templates.js';
@@ -104,9 +104,12 @@ export async function buildHaproxyConfig(
   return { config, origin };
 }
 
-/** Replaces the file in one rename (HAProxy or a reload never sees half a config); readable like /etc files. */
+/**
+ * Replaces the file in one rename (HAProxy or a reload never sees half a config), readable like /etc files; a
+ * FIFO or device (`--output /dev/stdout`) is written in place, never replaced (see writeOutputFile).
+ */
 export async function writeConfigFile(path: string, text: string): Promise<void> {
-  await writeFileAtomic(path, text, 0o644);
+  await writeOutputFile(path, text, 0o644);
 }
 
 export interface CheckRequest extends ConfigRequest {

@@ -9,7 +9,7 @@ import type { Settings } from '../config/keys.js';
 import { DcosError } from '../errors.js';
 import { ensurePrivateDir } from '../fs-atomic.js';
 import { killOrphans } from './executor/process.js';
-import { processAlive } from './proc.js';
+import { processAlive } from '../proc.js';
 import { loadState, recordedTaskGroups } from './state-store.js';
 import { readToken } from './token.js';
 
@@ -181,17 +181,19 @@ export async function attachLocalCluster(
       (clusterName(cluster) === LOCAL_CLUSTER_NAME && cluster.settings['cluster.type'] === 'local'),
   );
   const token = await readToken(dir);
-  const settings: Settings = {
-    ...(existing?.settings ?? {}),
-    'core.dcos_url': url,
-    'core.ssl_verify': 'true',
-    'cluster.name': LOCAL_CLUSTER_NAME,
-    'cluster.type': 'local',
-  };
-  if (token) settings['core.dcos_acs_token'] = token;
-  else delete settings['core.dcos_acs_token'];
   const id = existing?.id ?? clusterId;
-  await store.save(id, settings);
+  await store.update(id, (current) => {
+    const settings: Settings = {
+      ...current,
+      'core.dcos_url': url,
+      'core.ssl_verify': 'true',
+      'cluster.name': LOCAL_CLUSTER_NAME,
+      'cluster.type': 'local',
+    };
+    if (token) settings['core.dcos_acs_token'] = token;
+    else delete settings['core.dcos_acs_token'];
+    return settings;
+  });
   await store.attach(id);
 }
 

@@ -503,3 +503,60 @@ describe('helpers', () => {
     expect(settingString({}, 'core.timeout')).toBeUndefined();
   });
 });
+
+describe('ClusterStore permissions', () => {
+  it('tightens directories and files of ours that others could read or change, and says so once', async () => {
+    const store = await threeClusters();
+    const clusterDir = join(store.clustersDir, 'alpha-1111');
+    const file = join(clusterDir, 'dcos.toml');
+    await chmod(store.root, 0o777);
+    await chmod(clusterDir, 0o755);
+    await chmod(file, 0o644);
+    const warnings: string[] = [];
+    const warned = new ClusterStore(store.root, { warn: (message) => warnings.push(message) });
+    expect((await warned.list()).map((cluster) => cluster.id)).toHaveLength(3);
+    expect(await modeOf(store.root)).toBe(0o700);
+    expect(await modeOf(clusterDir)).toBe(0o700);
+    expect(await modeOf(file)).toBe(0o600);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        `${store.root} was open to other users (mode 0777) and holds cluster credentials: changed to 0700`,
+        `${clusterDir} was open to other users (mode 0755) and holds cluster credentials: changed to 0700`,
+        `${file} was open to other users (mode 0644) and holds cluster credentials: changed to 0600`,
+      ]),
+    );
+    const told = warnings.length;
+    await warned.list();
+    expect(warnings).toHaveLength(told);
+    const later: string[] = [];
+    await new ClusterStore(store.root, { warn: (message) => later.push(message) }).list();
+    expect(later).toEqual([]);
+  });
+});
+
+describe('ClusterStore.update', () => {
+  it('applies each change to the file as it is now, so parallel updates all land', async () => {
+    const store = await threeClusters();
+    await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        store.update('alpha-1111', (current) => ({ ...current, [`marathon.extra${index}`]: `v${index}` })),
+      ),
+    );
+    const [alpha] = (await store.list()).filter((cluster) => cluster.id === 'alpha-1111');
+    for (let index = 0; index < 12; index++)
+      expect(alpha?.settings[`marathon.extra${index}`]).toBe(`v${index}`);
+    expect(alpha?.settings['core.dcos_url']).toBe('https://alpha.example.com');
+    expect(await readdir(join(store.clustersDir, 'alpha-1111'))).not.toContain('dcos.toml.lock');
+  });
+
+  it('refuses to change a file it cannot parse, leaving it as it is', async () => {
+    const store = await threeClusters();
+    const file = join(store.clustersDir, 'beta-2222', 'dcos.toml');
+    await writeFile(file, '[core\nbroken');
+    await rejectionOf(
+      store.update('beta-2222', (current) => ({ ...current, 'core.timeout': 5 })),
+      ConfigError,
+    );
+    expect(await readFile(file, 'utf8')).toBe('[core\nbroken');
+  });
+});

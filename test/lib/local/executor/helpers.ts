@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { expect } from 'vitest';
 
-import { processAlive as pidAlive } from '../../../../src/lib/local/proc.js';
+import { processAlive as pidAlive } from '../../../../src/lib/proc.js';
 import type { MesosTaskState } from '../../../../src/lib/local/types.js';
 import type { LaunchSpec, TaskEvents } from '../../../../src/lib/local/executor/process.js';
 
