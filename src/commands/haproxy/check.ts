@@ -36,6 +36,7 @@ export default class HaproxyCheck extends MarathonCommand<typeof HaproxyCheck> {
       file,
       haproxyBin: this.flags['haproxy-bin'],
       apps: this.flags.apps,
+      templatesDir: this.flags.templates,
       options: haproxyOptionsFromFlags(this.flags),
       stdin: process.stdin,
       clusterApps: async () => (await this.marathon()).listApps(['apps.tasks']),
