@@ -741,6 +741,17 @@ function planService(
     healthCheckPortOptions: healthCheck?.port ? ` port ${healthCheck.port}` : '',
     healthCheckSslOptions: healthCheck?.protocol.endsWith('HTTPS') ? ' check-ssl verify none' : '',
   };
+  // What the operator's FRONTEND_HEAD binds for this service: the only binds an app's template may write.
+  let binds: Set<string> | undefined;
+  const ownBinds = () => {
+    binds ??= new Set(
+      renderTemplate(context.templates.get('FRONTEND_HEAD')!, values)
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/).join(' '))
+        .filter((line) => line.startsWith('bind ')),
+    );
+    return binds;
+  };
   const render = (name: string, extra?: Record<string, string>): string => {
     const label = labels.get(name) ?? inputs.appTemplates.get(name);
     const info = TEMPLATES[name]!;
@@ -752,11 +763,11 @@ function planService(
       throw new TemplateError(`label ${label.key}: ${(error as Error).message}`);
     }
     const text = renderTemplate(compiled, values, extra);
-    checkLabelTemplateOutput(
-      text,
-      `label ${label.key}`,
-      info.opens ? { keyword: info.opens, name: backend } : undefined,
-    );
+    checkLabelTemplateOutput(text, `label ${label.key}`, {
+      opens: info.opens ? { keyword: info.opens, name: backend } : undefined,
+      backend,
+      binds: ownBinds,
+    });
     return text;
   };
 

@@ -201,28 +201,60 @@ const SECTION_KEYWORDS = new Set([
   'traces',
 ]);
 
+/** A directive keyword HAProxy reads as written: it strips quotes and decodes `\xNN` in keywords too. */
+const PLAIN_KEYWORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** Where an app's label template goes, which decides what its text may do. */
+export interface AppTemplatePlace {
+  /** The section the template opens (FRONTEND_HEAD: `frontend <backend>`, BACKEND_HEAD: `backend <backend>`). */
+  opens: { keyword: 'frontend' | 'backend'; name: string } | undefined;
+  /** The app's own backend for this service port: the only one its rules may route to. */
+  backend: string;
+  /** The service's bind lines as the operator's FRONTEND_HEAD writes them (words joined by one space). */
+  binds: () => ReadonlySet<string>;
+}
+
 /**
  * Text an app's label template rendered: it stays inside the app's own section. Control characters and
- * unbalanced quotes are refused; a section keyword may only open the section the template itself opens
- * (`frontend <backend>` for FRONTEND_HEAD, `backend <backend>` for BACKEND_HEAD), so a label cannot start a
- * `global` or a frontend on another port.
+ * unbalanced quotes are refused. Every directive starts with a plain keyword, so a quoted `"listen"` or a
+ * `.if` block cannot hide from the checks that follow: a section keyword may only open the section the
+ * template itself opens, so a label cannot start a `global` or a frontend on another port; a `bind` may only
+ * repeat the service's own (another bind on a shared port would take a share of its connections); and
+ * `use_backend`/`default_backend` may only name the app's own backend.
  */
-export function checkLabelTemplateOutput(
-  text: string,
-  what: string,
-  opens: { keyword: 'frontend' | 'backend'; name: string } | undefined,
-): void {
+export function checkLabelTemplateOutput(text: string, what: string, place: AppTemplatePlace): void {
   const problem = controlProblem(text, true);
   if (problem) throw new UnsafeValueError(`${what} ${problem}`);
+  const { opens } = place;
   let opened = 0;
   for (const line of text.split('\n')) {
     if (!quotesBalanced(line)) throw new UnsafeValueError(`${what} has an unbalanced quote`);
     const words = line.trim().split(/\s+/);
-    if (!SECTION_KEYWORDS.has(words[0]!)) continue;
-    if (!opens || words[0] !== opens.keyword || words[1] !== opens.name || words.length !== 2 || opened > 0) {
-      throw new UnsafeValueError(`${what} opens a '${words[0]}' section, which an app label may not do`);
+    const keyword = words[0]!;
+    if (keyword === '' || keyword.startsWith('#')) continue;
+    if (!PLAIN_KEYWORD.test(keyword)) {
+      throw new UnsafeValueError(`${what} has a directive ${printable(keyword)} that is not a plain word`);
     }
-    opened++;
+    if (SECTION_KEYWORDS.has(keyword)) {
+      if (
+        !opens ||
+        keyword !== opens.keyword ||
+        words[1] !== opens.name ||
+        words.length !== 2 ||
+        opened > 0
+      ) {
+        throw new UnsafeValueError(`${what} opens a '${keyword}' section, which an app label may not do`);
+      }
+      opened++;
+    } else if (keyword === 'bind' && !place.binds().has(words.join(' '))) {
+      throw new UnsafeValueError(
+        `${what} binds ${printable(words.slice(1).join(' '))}; an app may only repeat its own bind (${[...place.binds()].join(', ') || 'none'})`,
+      );
+    } else if ((keyword === 'use_backend' || keyword === 'default_backend') && words[1] !== place.backend) {
+      throw new UnsafeValueError(
+        `${what} routes to ${printable(words[1] ?? '')}; an app may only route to its own backend ${place.backend}`,
+      );
+    }
   }
   if (opens && opened === 0) {
     throw new UnsafeValueError(`${what} must open the section '${opens.keyword} ${opens.name}'`);

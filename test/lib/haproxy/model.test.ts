@@ -260,6 +260,38 @@ describe('safety: one bad app is dropped, the rest stays', () => {
       /health check 0: path/,
     ],
     ['a mode that is not http or tcp', app('/evil12', [10112], { HAPROXY_0_MODE: 'udp' }), /http or tcp/],
+    [
+      // HAProxy strips quotes from keywords too: this would open a listener on :22.
+      'a quoted section keyword',
+      app('/evil13', [10113], {
+        HAPROXY_0_BACKEND_HEAD: '\nbackend {backend}\n  mode {mode}\n"listen" x\n  bind :22\n',
+      }),
+      /has a directive "\\"listen\\"" that is not a plain word/,
+    ],
+    [
+      'a keyword written with an escape',
+      app('/evil14', [10114], {
+        HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend {backend}\n  \\x62ind :22\n',
+      }),
+      /that is not a plain word/,
+    ],
+    [
+      'a .if block, which could hide the sections after it',
+      app('/evil15', [10115], { HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend {backend}\n.if 0\n' }),
+      /that is not a plain word/,
+    ],
+    [
+      "a second bind in the app's frontend",
+      app('/evil16', [10116], {
+        HAPROXY_0_FRONTEND_HEAD: '\nfrontend {backend}\n  bind {bindAddr}:{servicePort}\n  bind *:22\n',
+      }),
+      /binds "\*:22"; an app may only repeat its own bind \(bind \*:10116\)/,
+    ],
+    [
+      "a route to another app's backend",
+      app('/evil17', [10117], { HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend good_10100\n' }),
+      /routes to "good_10100"; an app may only route to its own backend evil17_10117/,
+    ],
   ];
 
   it.each(cases)('%s', (_what, bad, reason) => {
