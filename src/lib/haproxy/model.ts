@@ -4,10 +4,12 @@
  * decide whether to reload. One app's bad label, template or id drops that app (reported), never the config.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 
 import { UsageError } from '../errors.js';
 import { isRecord } from '../json.js';
 import {
+  appBindAddrValue,
   appIdValue,
   balanceValue,
   bindAddrValue,
@@ -683,7 +685,7 @@ function planService(
   const bindOptions = value('BIND_OPTIONS', bindOptionsValue);
   const balance = value('BALANCE', balanceValue) ?? 'roundrobin';
   let weight = value('BACKEND_WEIGHT', integerValue) ?? 0;
-  const bindAddr = value('BIND_ADDR', bindAddrValue) ?? context.bindAddress;
+  const bindAddr = value('BIND_ADDR', appBindAddrValue) ?? context.bindAddress;
   value('ENABLED', booleanValue);
   if (vhosts.length > 0 && mode === 'tcp') {
     throw new UnsafeValueError(`label HAPROXY_${index}_MODE is tcp, but a virtual host needs http`);
@@ -830,9 +832,24 @@ function planService(
 
 const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', ':::']);
 
-/** Two binds on one port clash unless both name distinct specific addresses. */
+/** An IP address in one spelling (`::1` for `0:0::1` and `[::1]`); undefined for anything else. */
+function canonicalAddress(address: string): string | undefined {
+  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const family = isIP(bare);
+  if (family === 4) return bare;
+  if (family === 6) return new URL(`http://[${bare}]/`).hostname;
+  return undefined;
+}
+
+/**
+ * Two binds on one port clash unless both name distinct IP addresses. A host name clashes with everything:
+ * which address it stands for is only known when HAProxy starts.
+ */
 function overlaps(a: string, b: string): boolean {
-  return a === b || WILDCARDS.has(a) || WILDCARDS.has(b);
+  if (WILDCARDS.has(a) || WILDCARDS.has(b)) return true;
+  const first = canonicalAddress(a);
+  const second = canonicalAddress(b);
+  return first === undefined || second === undefined || first === second;
 }
 
 /**

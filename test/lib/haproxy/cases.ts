@@ -36,3 +36,37 @@ export function readApps(name: string): { apps: Array<Record<string, unknown>> }
 export function goldenPath(name: string): string {
   return fixturePath(join('golden', `${name}.cfg`));
 }
+
+export type App = Record<string, unknown>;
+
+/** A running task of `appId` on `host`. */
+export function task(appId: string, n: number, host: string, ports: number[], extra: App = {}): App {
+  return {
+    id: `${appId.slice(1).replaceAll('/', '_')}.task-${n}`,
+    appId,
+    host,
+    ports,
+    state: 'TASK_RUNNING',
+    startedAt: '2026-11-20T10:00:05.000Z',
+    ...extra,
+  };
+}
+
+/** An app in group external with one task on 10.0.0.1 (task port = service port + 20000). */
+export function app(id: string, ports: number[], labels: Record<string, string>, extra: App = {}): App {
+  return {
+    id,
+    instances: 1,
+    portDefinitions: ports.map((port) => ({ port })),
+    labels: { HAPROXY_GROUP: 'external', ...labels },
+    tasks: [
+      task(
+        id,
+        1,
+        '10.0.0.1',
+        ports.map((port) => port + 20_000),
+      ),
+    ],
+    ...extra,
+  };
+}

@@ -6,42 +6,10 @@ import { UsageError } from '../../../src/lib/errors.js';
 import { backendName, generateHaproxyConfig } from '../../../src/lib/haproxy/model.js';
 import { compileTemplate, renderTemplate, TemplateError } from '../../../src/lib/haproxy/templates.js';
 import { thrownBy } from '../../helpers/errors.js';
-import { GOLDEN_CASES, goldenPath, readApps } from './cases.js';
+import { app, GOLDEN_CASES, goldenPath, readApps, task, type App } from './cases.js';
 
 // UPDATE_GOLDEN=1 rewrites the goldens from the generator: review the diff by eye before committing it.
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-
-type App = Record<string, unknown>;
-
-function task(appId: string, n: number, host: string, ports: number[], extra: App = {}): App {
-  return {
-    id: `${appId.slice(1).replaceAll('/', '_')}.task-${n}`,
-    appId,
-    host,
-    ports,
-    state: 'TASK_RUNNING',
-    startedAt: '2026-11-20T10:00:05.000Z',
-    ...extra,
-  };
-}
-
-function app(id: string, ports: number[], labels: Record<string, string>, extra: App = {}): App {
-  return {
-    id,
-    instances: 1,
-    portDefinitions: ports.map((port) => ({ port })),
-    labels: { HAPROXY_GROUP: 'external', ...labels },
-    tasks: [
-      task(
-        id,
-        1,
-        '10.0.0.1',
-        ports.map((port) => port + 20_000),
-      ),
-    ],
-    ...extra,
-  };
-}
 
 /** The lines of `text` inside the section `header` (`backend x_1`), header included. */
 function section(text: string, header: string): string[] {
@@ -217,11 +185,22 @@ describe('safety: one bad app is dropped, the rest stays', () => {
       /app id contains the control character/,
     ],
     [
-      'an unbalanced quote',
+      'a quote in bind options',
       app('/evil4', [10104], { HAPROXY_0_BIND_OPTIONS: 'alpn "h2' }),
+      /HAPROXY_0_BIND_OPTIONS: alpn needs a value like h2,http\/1.1/,
+    ],
+    [
+      'an unbalanced quote in a template',
+      app('/evil4b', [10114], {
+        HAPROXY_0_BACKEND_HEAD: '\nbackend {backend}\n  mode {mode}\n  http-request set-header X "y\n',
+      }),
       /unbalanced quote/,
     ],
-    ['a # starting a comment', app('/evil5', [10105], { HAPROXY_0_BIND_ADDR: '127.0.0.1#' }), /'#'/],
+    [
+      'a # in a bind address',
+      app('/evil5', [10105], { HAPROXY_0_BIND_ADDR: '127.0.0.1#' }),
+      /HAPROXY_0_BIND_ADDR must be \*, an IP address or a host name/,
+    ],
     [
       'a # in a path',
       app('/evil6', [10106], { HAPROXY_0_VHOST: 'x.example.com', HAPROXY_0_PATH: '/a #x' }),
