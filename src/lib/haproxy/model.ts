@@ -36,8 +36,16 @@ import {
   TEMPLATES,
   templateName,
   type CompiledTemplate,
+  type TemplateName,
 } from './templates.js';
-import type { HaproxyConfig, HaproxyOptions, HaproxyReport, PortConflict } from './types.js';
+import type {
+  AppCertificate,
+  HaproxyConfig,
+  HaproxyOptions,
+  HaproxyReport,
+  IgnoredLabel,
+  PortConflict,
+} from './types.js';
 
 export const DEFAULT_GROUP = 'external';
 const DEFAULTS = { httpPort: 80, httpsPort: 443, statsPort: 9090, bindAddress: '*', maxconn: 50_000 };
@@ -135,6 +143,10 @@ interface Context {
   healthCheck: boolean;
   bindAddress: string;
   templates: Map<string, CompiledTemplate>;
+  allowAppTemplates: boolean;
+  sharedFrontendAppTemplates: ReadonlySet<TemplateName>;
+  appCertificates: ReadonlyMap<string, AppCertificate>;
+  sslCertDirsGiven: boolean;
 }
 
 interface Label {
@@ -143,8 +155,8 @@ interface Label {
 }
 
 type AppOutcome =
-  | { kind: 'services'; services: Service[]; warnings: string[] }
-  | { kind: 'skipped'; reason: string; warnings: string[] };
+  | { kind: 'services'; services: Service[]; warnings: string[]; ignored: IgnoredLabel[] }
+  | { kind: 'skipped'; reason: string; warnings: string[]; ignored: IgnoredLabel[] };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -185,9 +197,20 @@ export function generateHaproxyConfig(apps: unknown, options: HaproxyOptions = {
     healthCheck: options.healthCheck ?? false,
     bindAddress: settings.bindAddress,
     templates,
+    allowAppTemplates: options.allowAppTemplates ?? false,
+    sharedFrontendAppTemplates: settings.sharedFrontendAppTemplates,
+    appCertificates: options.appCertificates ?? new Map(),
+    sslCertDirsGiven: (options.sslCertDirs ?? []).length > 0,
   };
 
-  const report: HaproxyReport = { included: [], dropped: [], conflicts: [], warnings: [], skipped: [] };
+  const report: HaproxyReport = {
+    included: [],
+    dropped: [],
+    conflicts: [],
+    warnings: [],
+    skipped: [],
+    ignoredLabels: [],
+  };
   const dropped = report.dropped;
   const skipped = report.skipped!;
 
@@ -225,6 +248,7 @@ export function generateHaproxyConfig(apps: unknown, options: HaproxyOptions = {
       continue;
     }
     report.warnings.push(...outcome.warnings);
+    report.ignoredLabels!.push(...outcome.ignored);
     if (outcome.kind === 'skipped') skipped.push({ appId: id, reason: outcome.reason });
     else services.push(...outcome.services);
   }
@@ -300,6 +324,7 @@ interface Settings {
   statsSocket: string | undefined;
   sslCerts: string[];
   reservedPorts: number[];
+  sharedFrontendAppTemplates: Set<TemplateName>;
 }
 
 function checkedOptions(options: HaproxyOptions): Settings {
@@ -332,7 +357,27 @@ function checkedOptions(options: HaproxyOptions): Settings {
         : safe(() => certPathValue(options.statsSocket!, 'the stats socket path')),
     sslCerts: (options.sslCerts ?? []).map((cert) => safe(() => certPathValue(cert, 'a certificate path'))),
     reservedPorts: (options.reservedPorts ?? []).map((value) => port(value, 0, 'a reserved port')),
+    sharedFrontendAppTemplates: new Set(
+      (options.sharedFrontendAppTemplates ?? []).map(sharedFrontendTemplate),
+    ),
   };
+}
+
+/** A name in the operator's SHARED_FRONTEND_APP_TEMPLATES: it must be one of the shared frontends' templates. */
+function sharedFrontendTemplate(given: string): TemplateName {
+  const name = templateName(given);
+  const shared = Object.keys(TEMPLATES).filter((known) => TEMPLATES[known]!.sharedFrontend);
+  if (!name || !TEMPLATES[name]!.sharedFrontend) {
+    const why = name
+      ? `is not a template of a shared frontend (--allow-app-templates alone lets apps set it)`
+      : 'names no template';
+    throw new UsageError(
+      `SHARED_FRONTEND_APP_TEMPLATES: ${printable(given)} ${why}; the shared frontends' templates are ` +
+        shared.map((known) => `HAPROXY_${known}`).join(', '),
+      { code: 'template_error' },
+    );
+  }
+  return name;
 }
 
 /** Collects the text and, for each line an app wrote, the app (for mapping `haproxy -c` errors back). */
@@ -564,6 +609,7 @@ function serverName(host: string, port: number): string {
 /** Everything the generator does for one app; throws UnsafeValueError/TemplateError to drop it. */
 function planApp(app: Record<string, unknown>, appId: string, context: Context): AppOutcome {
   const warnings: string[] = [];
+  const ignored: IgnoredLabel[] = [];
   const labels = labelsOf(app);
   const portLabels = new Map<number, Map<string, Label>>();
   const appTemplates = new Map<string, Label>();
@@ -572,8 +618,12 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
     const perPort = /^HAPROXY_(\d{1,4})_(.+)$/.exec(label.key);
     const name = perPort ? perPort[2]! : label.key.slice('HAPROXY_'.length);
     const template = templateName(name);
+    const refusal = template && TEMPLATES[template]!.overridable ? appTemplateRefusal(template, context) : '';
     if (template && !TEMPLATES[template]!.overridable) {
       warnings.push(`${appId}: label ${label.key}: HAPROXY_${template} cannot be changed by an app; ignored`);
+    } else if (refusal) {
+      ignored.push({ appId, label: label.key, reason: refusal });
+      warnings.push(`${appId}: label ${label.key} ignored: ${refusal}`);
     } else if (UNSUPPORTED_LABELS.has(name)) {
       warnings.push(`${appId}: label ${label.key} is not supported; ignored`);
     } else if (perPort) {
@@ -611,7 +661,8 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
           ? `no HAPROXY_GROUP label (wanted: ${context.groups.join(', ')})`
           : `not in group ${context.groups.join(', ')}`;
     // Apps of other load balancers are none of this one's business: no warnings about their labels.
-    return { kind: 'skipped', reason, warnings: ports.length === 0 ? warnings : [] };
+    const own = ports.length === 0;
+    return { kind: 'skipped', reason, warnings: own ? warnings : [], ignored: own ? ignored : [] };
   }
   for (const index of portLabels.keys()) {
     if (index >= ports.length)
@@ -638,10 +689,42 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
       withoutServers > 0 && unhealthy > 0 && tasks.length === 0
         ? `no healthy tasks (${unhealthy} failing or not yet checked)`
         : 'no live tasks';
-    return { kind: 'skipped', reason, warnings };
+    return { kind: 'skipped', reason, warnings, ignored };
   }
   services.sort((a, b) => a.servicePort - b.servicePort || a.index - b.index);
-  return { kind: 'services', services, warnings };
+  return { kind: 'services', services, warnings, ignored };
+}
+
+/**
+ * Why an app may not set this template, or '' when it may. An app's templates are off unless the operator
+ * trusts app owners with the load balancer host (--allow-app-templates); even then the shared frontends'
+ * templates decide other apps' traffic, so each needs the operator's own leave.
+ */
+function appTemplateRefusal(template: TemplateName, context: Context): string {
+  if (!context.allowAppTemplates) {
+    return 'apps may set templates only when the operator allows it (--allow-app-templates)';
+  }
+  const shared = TEMPLATES[template]!.sharedFrontend;
+  if (shared && !context.sharedFrontendAppTemplates.has(template)) {
+    return (
+      `HAPROXY_${template} writes into the shared frontend ${shared}; apps may set it only if the ` +
+      `operator lists it in SHARED_FRONTEND_APP_TEMPLATES (--templates DIR)`
+    );
+  }
+  return '';
+}
+
+/** `_SSL_CERT`: the real path `checkAppCertificates` found for it inside an allowed directory. */
+function appCertificateValue(value: string, what: string, context: Context): string {
+  const given = certPathValue(value, what);
+  const found = context.appCertificates.get(given);
+  if (found && 'path' in found) return certPathValue(found.path, `${what} (resolved)`);
+  const why = found
+    ? found.refused
+    : context.sslCertDirsGiven
+      ? 'was not checked'
+      : 'apps may name certificates only in directories the operator allows (--ssl-cert-dir)';
+  throw new UnsafeValueError(`${what}: ${printable(given)} ${why}`);
 }
 
 interface ServiceInputs {
@@ -681,7 +764,7 @@ function planService(
       : 'tcp');
   const sticky = value('STICKY', booleanValue) ?? false;
   const redirect = value('REDIRECT_TO_HTTPS', booleanValue) ?? false;
-  const sslCert = value('SSL_CERT', certPathValue);
+  const sslCert = value('SSL_CERT', (given, what) => appCertificateValue(given, what, context));
   const bindOptions = value('BIND_OPTIONS', bindOptionsValue);
   const balance = value('BALANCE', balanceValue) ?? 'roundrobin';
   let weight = value('BACKEND_WEIGHT', integerValue) ?? 0;

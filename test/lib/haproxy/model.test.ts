@@ -6,19 +6,19 @@ import { UsageError } from '../../../src/lib/errors.js';
 import { backendName, generateHaproxyConfig } from '../../../src/lib/haproxy/model.js';
 import { compileTemplate, renderTemplate, TemplateError } from '../../../src/lib/haproxy/templates.js';
 import { thrownBy } from '../../helpers/errors.js';
-import { app, GOLDEN_CASES, goldenPath, readApps, task, type App } from './cases.js';
+import {
+  app,
+  APP_CERTIFICATES,
+  GOLDEN_CASES,
+  goldenPath,
+  readApps,
+  section,
+  task,
+  type App,
+} from './cases.js';
 
 // UPDATE_GOLDEN=1 rewrites the goldens from the generator: review the diff by eye before committing it.
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-
-/** The lines of `text` inside the section `header` (`backend x_1`), header included. */
-function section(text: string, header: string): string[] {
-  const lines = text.split('\n');
-  const start = lines.indexOf(header);
-  if (start < 0) return [];
-  const end = lines.findIndex((line, index) => index > start && line === '');
-  return lines.slice(start, end < 0 ? undefined : end);
-}
 
 describe('golden configs', () => {
   it.each(GOLDEN_CASES)('$name', ({ name, apps, options }) => {
@@ -96,7 +96,10 @@ describe('golden configs', () => {
     const http = section(redirect, 'frontend marathon_http_in');
     expect(http).toContain('  http-request redirect scheme https code 301 if !{ ssl_fc } host_secure_10003');
     expect(http.some((line) => line.includes('use_backend'))).toBe(false);
-    const ssl = generateHaproxyConfig(readApps('apps/ssl.json'), { sslCerts: ['certs/default.pem'] }).text;
+    const ssl = generateHaproxyConfig(readApps('apps/ssl.json'), {
+      sslCerts: ['certs/default.pem'],
+      appCertificates: APP_CERTIFICATES,
+    }).text;
     expect(ssl).toContain('  bind *:443 ssl crt certs/default.pem crt certs/app.pem');
     expect(ssl).toContain('  bind *:10004 ssl crt certs/app.pem');
   });
@@ -273,8 +276,9 @@ describe('safety: one bad app is dropped, the rest stays', () => {
     ],
   ];
 
+  // Templates are honoured here (--allow-app-templates): what is checked is what an honoured one may do.
   it.each(cases)('%s', (_what, bad, reason) => {
-    const { text, report } = generateHaproxyConfig([bad, good]);
+    const { text, report } = generateHaproxyConfig([bad, good], { allowAppTemplates: true });
     expect(report.included).toEqual(['/good']);
     expect(report.dropped).toHaveLength(1);
     expect(report.dropped[0]!.reason).toMatch(reason);
@@ -288,13 +292,16 @@ describe('safety: one bad app is dropped, the rest stays', () => {
     expect(report.dropped[0]!.appId).toBe('"/bad\\nid"');
   });
 
-  it('a label template may change its own section', () => {
-    const { text, report } = generateHaproxyConfig([
-      app('/custom', [10120], {
-        HAPROXY_0_BACKEND_HEAD:
-          '\nbackend {backend}\n  balance {balance}\n  mode {mode}\n  timeout server 1h\n',
-      }),
-    ]);
+  it('a label template may change its own section (with --allow-app-templates)', () => {
+    const { text, report } = generateHaproxyConfig(
+      [
+        app('/custom', [10120], {
+          HAPROXY_0_BACKEND_HEAD:
+            '\nbackend {backend}\n  balance {balance}\n  mode {mode}\n  timeout server 1h\n',
+        }),
+      ],
+      { allowAppTemplates: true },
+    );
     expect(report.dropped).toEqual([]);
     expect(section(text, 'backend custom_10120')).toContain('  timeout server 1h');
   });
