@@ -620,6 +620,7 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
     const template = templateName(name);
     const refusal = template && TEMPLATES[template]!.overridable ? appTemplateRefusal(template, context) : '';
     if (template && !TEMPLATES[template]!.overridable) {
+      ignored.push({ appId, label: label.key, reason: `HAPROXY_${template} cannot be changed by an app` });
       warnings.push(`${appId}: label ${label.key}: HAPROXY_${template} cannot be changed by an app; ignored`);
     } else if (refusal) {
       ignored.push({ appId, label: label.key, reason: refusal });

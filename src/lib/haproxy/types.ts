@@ -76,7 +76,10 @@ export interface HaproxyReport {
   warnings: string[];
   /** Apps left out on purpose (other group, no service ports, no live tasks), with why. */
   skipped?: DroppedApp[];
-  /** Template labels not honoured (app templates off, or a shared frontend); each is in `warnings` too. */
+  /**
+   * Template labels not honoured: app templates off, a shared frontend the operator did not open, or a
+   * template apps can never set (HEAD, the shared frontends' heads). Each is in `warnings` too.
+   */
   ignoredLabels?: IgnoredLabel[];
 }
 

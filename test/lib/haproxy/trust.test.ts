@@ -345,6 +345,34 @@ describe("--allow-app-templates: the app's own backend and frontend, never the s
     expect(section(text, 'frontend own_10109')).toContain('  timeout client 5m');
   });
 
+  it('HEAD (global, defaults, the stats and health listener) and the shared frontend heads: never, whatever is allowed', () => {
+    const sharedTemplates = Object.keys(TEMPLATES).filter((name) => TEMPLATES[name]!.sharedFrontend);
+    const { text, report } = generateHaproxyConfig(
+      [
+        app('/head', [10140], {
+          HAPROXY_HEAD: 'global\n  stats socket /tmp/owned.sock level admin\n',
+          HAPROXY_0_HTTP_FRONTEND_HEAD: '\nfrontend marathon_http_in\n  bind *:80\n  bind *:8080\n',
+          HAPROXY_HTTPS_FRONTEND_HEAD: '\nfrontend marathon_https_in\n  bind *:443 ssl crt /etc/shadow\n',
+        }),
+      ],
+      { allowAppTemplates: true, sharedFrontendAppTemplates: sharedTemplates },
+    );
+    expect(report.ignoredLabels).toEqual([
+      {
+        appId: '/head',
+        label: 'HAPROXY_0_HTTP_FRONTEND_HEAD',
+        reason: 'HAPROXY_HTTP_FRONTEND_HEAD cannot be changed by an app',
+      },
+      { appId: '/head', label: 'HAPROXY_HEAD', reason: 'HAPROXY_HEAD cannot be changed by an app' },
+      {
+        appId: '/head',
+        label: 'HAPROXY_HTTPS_FRONTEND_HEAD',
+        reason: 'HAPROXY_HTTPS_FRONTEND_HEAD cannot be changed by an app',
+      },
+    ]);
+    expect(text).not.toMatch(/owned|8080|shadow/);
+  });
+
   describe('the operator lists the shared-frontend templates apps may set (SHARED_FRONTEND_APP_TEMPLATES)', () => {
     it('a listed template is honoured, the others stay refused', () => {
       const { text, report } = generateHaproxyConfig([victim, ATTACKS.routingTakeover, ATTACKS.aclTakeover], {
