@@ -724,7 +724,7 @@ function appCertificateValue(value: string, what: string, context: Context): str
     ? found.refused
     : context.sslCertDirsGiven
       ? 'was not checked'
-      : 'apps may name certificates only in directories the operator allows (--ssl-cert-dir)';
+      : 'is refused: apps may name certificates only in directories the operator allows (--ssl-cert-dir)';
   throw new UnsafeValueError(`${what}: ${printable(given)} ${why}`);
 }
 
@@ -914,26 +914,27 @@ function planService(
   };
 }
 
-const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', ':::']);
+/** The IPv4 and IPv6 wildcard addresses, as canonicalAddress spells them. */
+const ANY_ADDRESS = new Set(['0.0.0.0', '::']);
 
 /** An IP address in one spelling (`::1` for `0:0::1` and `[::1]`); undefined for anything else. */
 function canonicalAddress(address: string): string | undefined {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   const family = isIP(bare);
   if (family === 4) return bare;
-  if (family === 6) return new URL(`http://[${bare}]/`).hostname;
+  if (family === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   return undefined;
 }
 
 /**
- * Two binds on one port clash unless both name distinct IP addresses. A host name clashes with everything:
- * which address it stands for is only known when HAProxy starts.
+ * Two binds on one port clash unless both name distinct specific IP addresses. `*`, a host name (which
+ * address it stands for is known only when HAProxy starts) or any other form clashes with everything.
  */
 function overlaps(a: string, b: string): boolean {
-  if (WILDCARDS.has(a) || WILDCARDS.has(b)) return true;
   const first = canonicalAddress(a);
   const second = canonicalAddress(b);
-  return first === undefined || second === undefined || first === second;
+  if (first === undefined || second === undefined) return true;
+  return first === second || ANY_ADDRESS.has(first) || ANY_ADDRESS.has(second);
 }
 
 /**

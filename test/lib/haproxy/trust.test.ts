@@ -126,6 +126,8 @@ describe('value labels are checked for what they are', () => {
         app('/long-v6', [10002], { HAPROXY_0_PORT: '8081', HAPROXY_0_BIND_ADDR: '0:0:0:0:0:0:0:1' }),
         app('/short-v6', [10003], { HAPROXY_0_PORT: '8081', HAPROXY_0_BIND_ADDR: '[::1]' }),
         app('/other-v4', [10004], { HAPROXY_0_PORT: '8080', HAPROXY_0_BIND_ADDR: '127.0.0.2' }),
+        app('/any-v6', [10005], { HAPROXY_0_PORT: '8082', HAPROXY_0_BIND_ADDR: '0:0::0' }),
+        app('/later-v4', [10006], { HAPROXY_0_PORT: '8082', HAPROXY_0_BIND_ADDR: '127.0.0.3' }),
       ],
       { bindAddress: '127.0.0.1', httpPort: 8080 },
     );
@@ -133,8 +135,10 @@ describe('value labels are checked for what they are', () => {
     expect(report.conflicts).toEqual([
       { port: 8080, winner: 'http', losers: ['/by-name[0]'] },
       { port: 8081, winner: '/long-v6[0]', losers: ['/short-v6[0]'] },
+      // The IPv6 wildcard in another spelling is still a wildcard.
+      { port: 8082, winner: '/any-v6[0]', losers: ['/later-v4[0]'] },
     ]);
-    expect(report.included).toEqual(['/long-v6', '/other-v4']);
+    expect(report.included).toEqual(['/any-v6', '/long-v6', '/other-v4']);
   });
 });
 
@@ -421,7 +425,7 @@ describe('SSL_CERT: only certificates checkAppCertificates found in an allowed d
       {
         appId: '/tls',
         reason:
-          'label HAPROXY_0_SSL_CERT: "/etc/ssl/private/other-tenant.pem" apps may name certificates only in ' +
+          'label HAPROXY_0_SSL_CERT: "/etc/ssl/private/other-tenant.pem" is refused: apps may name certificates only in ' +
           'directories the operator allows (--ssl-cert-dir)',
       },
     ]);
