@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,39 +7,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateHaproxyConfig } from '../../src/lib/haproxy/model.js';
+import {
+  getWithHost as get,
+  LOOPBACK,
+  namedBackend as backend,
+  startHaproxy,
+  type ForegroundHaproxy,
+} from '../helpers/haproxy.js';
 import { closedPort } from '../helpers/http.js';
 import { until } from '../helpers/wait.js';
 
 // A real haproxy on loopback with a generated config, in front of two node:http backends.
-const LOOPBACK = '127.0.0.1';
 let backends: Server[] = [];
-let haproxy: ChildProcess | undefined;
-let haproxyOutput = '';
+let haproxy: ForegroundHaproxy | undefined;
 const ports = { http: 0, stats: 0, alpha: 0, beta: 0 };
-
-function backend(name: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    res.setHeader('content-type', 'text/plain');
-    res.end(`${name} ${req.url} ${req.headers['x-forwarded-port'] ?? '-'}`);
-  });
-  return new Promise((resolve) => server.listen(0, LOOPBACK, () => resolve(server)));
-}
-
-function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: LOOPBACK, port, path, headers: { host }, timeout: 2_000, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function app(
   id: string,
@@ -84,24 +64,16 @@ beforeAll(async () => {
   expect(report.included).toEqual(['/alpha', '/beta']);
   const file = join(mkdtempSync(join(tmpdir(), 'haproxy-routing-')), 'haproxy.cfg');
   writeFileSync(file, text);
-  haproxy = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  haproxy.stdout!.on('data', (chunk) => (haproxyOutput += chunk));
-  haproxy.stderr!.on('data', (chunk) => (haproxyOutput += chunk));
+  haproxy = startHaproxy(file);
   await until(
-    `haproxy to route (${haproxyOutput})`,
+    `haproxy to route (${haproxy.output()})`,
     async () => (await get(ports.http, 'alpha.example.com').catch(() => undefined))?.status === 200,
     10_000,
   );
 });
 
 afterAll(async () => {
-  if (haproxy && haproxy.exitCode === null) {
-    const exited = new Promise((resolve) => haproxy!.once('exit', resolve));
-    haproxy.kill('SIGTERM');
-    const timer = setTimeout(() => haproxy!.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await haproxy?.stop();
   await Promise.all(backends.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 

@@ -37,6 +37,7 @@ interface Action {
   masterPid?: number;
   workerPid?: number;
   previousWorkerPid?: number;
+  message?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -138,7 +139,12 @@ describe('dcos haproxy run against dcos local', () => {
           `.listen(process.env.PORT0,process.env.HOST);` +
           `process.on('SIGTERM',()=>setTimeout(()=>s.close(()=>process.exit(0)),2000))"`,
         portDefinitions: [{ port: servicePort, protocol: 'tcp' }],
-        labels: { HAPROXY_GROUP: 'external' },
+        labels: {
+          HAPROXY_GROUP: 'external',
+          // App templates are off by default: were this honoured, no request would reach a task.
+          HAPROXY_0_BACKEND_HEAD:
+            '\nbackend {backend}\n  mode {mode}\n  http-request return status 200 content-type text/plain string stolen\n',
+        },
         healthChecks: [
           {
             protocol: 'HTTP',
@@ -208,6 +214,13 @@ describe('dcos haproxy run against dcos local', () => {
     );
     // haproxy may serve a moment before the runner has printed that it started it.
     await until('the start to be reported', () => actions().some((action) => action.action === 'started'));
+    expect(actions(), context()).toContainEqual(
+      expect.objectContaining({
+        action: 'warning',
+        message:
+          '/lb/echo: label HAPROXY_0_BACKEND_HEAD ignored: apps may set templates only when the operator allows it (--allow-app-templates)',
+      }),
+    );
 
     // Load: four clients, each sequential, fresh connection per request; bounded by count and by a stop flag.
     // The count is far above what the test needs: running out early would starve the last check of traffic.

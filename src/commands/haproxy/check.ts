@@ -25,8 +25,12 @@ export default class HaproxyCheck extends MarathonCommand<typeof HaproxyCheck> {
 
   async run() {
     const { file } = this.args;
-    if (file !== undefined && (this.flags.apps !== undefined || this.flags.templates !== undefined)) {
-      throw new UsageError('pass a config FILE to check, or --apps/--templates to generate one, not both');
+    const { apps, templates } = this.flags;
+    const generating = this.flags['allow-app-templates'] || this.flags['ssl-cert-dir'] !== undefined;
+    if (file !== undefined && (apps !== undefined || templates !== undefined || generating)) {
+      throw new UsageError(
+        'pass a config FILE to check, or --apps/--templates/--allow-app-templates/--ssl-cert-dir to generate one, not both',
+      );
     }
     const [{ checkHaproxyConfig }, { describeProblem }] = await Promise.all([
       import('../../lib/haproxy/input.js'),
@@ -35,13 +39,16 @@ export default class HaproxyCheck extends MarathonCommand<typeof HaproxyCheck> {
     const outcome = await checkHaproxyConfig({
       file,
       haproxyBin: this.flags['haproxy-bin'],
-      apps: this.flags.apps,
+      apps,
+      templatesDir: templates,
       options: haproxyOptionsFromFlags(this.flags),
       stdin: process.stdin,
       clusterApps: async () => (await this.marathon()).listApps(['apps.tasks']),
     });
     for (const dropped of outcome.report?.dropped ?? [])
       this.warnLine(`${dropped.appId} left out: ${dropped.reason}`);
+    for (const ignored of outcome.report?.ignoredLabels ?? [])
+      this.warnLine(`${ignored.appId}: label ${ignored.label} ignored: ${ignored.reason}`);
     await this.render(outcome, () => {
       for (const problem of outcome.problems) {
         this.log(`${problem.severity === 'warning' ? 'warning' : 'error'}: ${describeProblem(problem)}`);

@@ -17,9 +17,21 @@ export const haproxySourceFlags = {
   'health-check': Flags.boolean({
     description: 'only tasks whose Marathon health checks all pass become servers',
   }),
-  templates: Flags.string({ description: 'directory of template overrides named like HAPROXY_BACKEND_HEAD' }),
+  templates: Flags.string({
+    description:
+      'directory of template overrides named like HAPROXY_BACKEND_HEAD, and SHARED_FRONTEND_APP_TEMPLATES (see --allow-app-templates)',
+  }),
   'ssl-certs': Flags.string({
     description: 'certificates (PEM with key) for the HTTPS frontend, comma-separated; repeatable',
+    multiple: true,
+  }),
+  'allow-app-templates': Flags.boolean({
+    description:
+      "honour apps' template labels (HAPROXY_{n}_BACKEND_HEAD...) in their own frontend and backend, as marathon-lb does: app owners can then make HAProxy read files and connect anywhere. Shared-frontend templates also need SHARED_FRONTEND_APP_TEMPLATES in --templates DIR",
+  }),
+  'ssl-cert-dir': Flags.string({
+    description:
+      'directory whose certificates apps may name in HAPROXY_{n}_SSL_CERT (after symlinks and ..); repeatable; without one, apps naming a certificate are left out',
     multiple: true,
   }),
 };
@@ -49,6 +61,8 @@ export interface HaproxySourceFlagValues {
   'health-check'?: boolean;
   templates?: string;
   'ssl-certs'?: string[];
+  'allow-app-templates'?: boolean;
+  'ssl-cert-dir'?: string[];
   'http-port'?: number;
   'https-port'?: number;
   'stats-port'?: number;
@@ -68,6 +82,8 @@ export function haproxyOptionsFromFlags(flags: HaproxySourceFlagValues): Haproxy
     groups: list(flags.group),
     healthCheck: flags['health-check'] ?? false,
     sslCerts: list(flags['ssl-certs']),
+    allowAppTemplates: flags['allow-app-templates'] ?? false,
+    sslCertDirs: (flags['ssl-cert-dir'] ?? []).map((dir) => resolve(dir)),
     ...(flags['http-port'] ? { httpPort: flags['http-port'] } : {}),
     ...(flags['https-port'] ? { httpsPort: flags['https-port'] } : {}),
     ...(flags['stats-port'] ? { statsPort: flags['stats-port'] } : {}),

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeOutputFile } from '../fs-atomic.js';
 import type { FetchedText } from '../marathon/input.js';
-import { appList, generateHaproxyConfig } from './model.js';
+import { checkCertificateDirs, generateWithAppCertificates } from './certificates.js';
+import { appList } from './model.js';
 import { TEMPLATES } from './templates.js';
 import type { HaproxyConfig, HaproxyOptions, ValidationResult } from './types.js';
 
@@ -48,11 +49,17 @@ export async function readApps(source: AppsSource): Promise<{ apps: unknown; ori
   return { apps: value, origin };
 }
 
+/** The operator's list of shared-frontend templates apps may set (with --allow-app-templates). */
+export const SHARED_FRONTEND_APP_TEMPLATES = 'SHARED_FRONTEND_APP_TEMPLATES';
+
 /**
- * `--templates DIR`: files named like the template (`HAPROXY_HEAD`, `HAPROXY_BACKEND_HEAD`, ...). Other
- * files (a README) are ignored; a `HAPROXY_*` file that names no template is a mistake worth stopping for.
+ * `--templates DIR`: files named like the template (`HAPROXY_HEAD`, `HAPROXY_BACKEND_HEAD`, ...), and
+ * SHARED_FRONTEND_APP_TEMPLATES: template names, one a line, `#` starting a comment. Other files (a README)
+ * are ignored; a `HAPROXY_*` file that names no template is a mistake worth stopping for.
  */
-export async function readTemplatesDir(dir: string): Promise<Record<string, string>> {
+export async function readTemplatesDir(
+  dir: string,
+): Promise<Pick<HaproxyOptions, 'templates' | 'sharedFrontendAppTemplates'>> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -66,9 +73,10 @@ export async function readTemplatesDir(dir: string): Promise<Record<string, stri
     );
   }
   const templates: Record<string, string> = {};
+  let sharedFrontendAppTemplates: string[] | undefined;
   for (const name of names.sort()) {
-    if (!name.startsWith('HAPROXY_')) continue;
-    if (!Object.hasOwn(TEMPLATES, name.slice('HAPROXY_'.length))) {
+    if (name !== SHARED_FRONTEND_APP_TEMPLATES && !name.startsWith('HAPROXY_')) continue;
+    if (name.startsWith('HAPROXY_') && !Object.hasOwn(TEMPLATES, name.slice('HAPROXY_'.length))) {
       throw new UsageError(
         `${join(dir, name)} names no template (known: HAPROXY_${Object.keys(TEMPLATES).join(', HAPROXY_')})`,
         {
@@ -82,9 +90,16 @@ export async function readTemplatesDir(dir: string): Promise<Record<string, stri
         code: 'input_too_large',
       });
     }
-    templates[name] = text;
+    if (name === SHARED_FRONTEND_APP_TEMPLATES) {
+      sharedFrontendAppTemplates = text
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim())
+        .filter((line) => line !== '');
+    } else {
+      templates[name] = text;
+    }
   }
-  return templates;
+  return { templates, ...(sharedFrontendAppTemplates ? { sharedFrontendAppTemplates } : {}) };
 }
 
 export interface ConfigRequest extends AppsSource {
@@ -96,11 +111,12 @@ export interface ConfigRequest extends AppsSource {
 export async function buildHaproxyConfig(
   request: ConfigRequest,
 ): Promise<{ config: HaproxyConfig; origin: string }> {
-  const [{ apps, origin }, templates] = await Promise.all([
+  checkCertificateDirs(request.options.sslCertDirs ?? []);
+  const [{ apps, origin }, operator] = await Promise.all([
     readApps(request),
-    request.templatesDir ? readTemplatesDir(request.templatesDir) : Promise.resolve(undefined),
+    request.templatesDir ? readTemplatesDir(request.templatesDir) : Promise.resolve({}),
   ]);
-  const config = generateHaproxyConfig(apps, { ...request.options, ...(templates ? { templates } : {}) });
+  const config = generateWithAppCertificates(apps, { ...request.options, ...operator });
   return { config, origin };
 }
 

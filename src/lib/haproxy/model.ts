@@ -4,10 +4,12 @@
  * decide whether to reload. One app's bad label, template or id drops that app (reported), never the config.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 
 import { UsageError } from '../errors.js';
 import { isRecord } from '../json.js';
 import {
+  appBindAddrValue,
   appIdValue,
   balanceValue,
   bindAddrValue,
@@ -34,8 +36,16 @@ import {
   TEMPLATES,
   templateName,
   type CompiledTemplate,
+  type TemplateName,
 } from './templates.js';
-import type { HaproxyConfig, HaproxyOptions, HaproxyReport, PortConflict } from './types.js';
+import type {
+  AppCertificate,
+  HaproxyConfig,
+  HaproxyOptions,
+  HaproxyReport,
+  IgnoredLabel,
+  PortConflict,
+} from './types.js';
 
 export const DEFAULT_GROUP = 'external';
 const DEFAULTS = { httpPort: 80, httpsPort: 443, statsPort: 9090, bindAddress: '*', maxconn: 50_000 };
@@ -133,6 +143,10 @@ interface Context {
   healthCheck: boolean;
   bindAddress: string;
   templates: Map<string, CompiledTemplate>;
+  allowAppTemplates: boolean;
+  sharedFrontendAppTemplates: ReadonlySet<TemplateName>;
+  appCertificates: ReadonlyMap<string, AppCertificate>;
+  sslCertDirsGiven: boolean;
 }
 
 interface Label {
@@ -141,8 +155,8 @@ interface Label {
 }
 
 type AppOutcome =
-  | { kind: 'services'; services: Service[]; warnings: string[] }
-  | { kind: 'skipped'; reason: string; warnings: string[] };
+  | { kind: 'services'; services: Service[]; warnings: string[]; ignored: IgnoredLabel[] }
+  | { kind: 'skipped'; reason: string; warnings: string[]; ignored: IgnoredLabel[] };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -183,9 +197,20 @@ export function generateHaproxyConfig(apps: unknown, options: HaproxyOptions = {
     healthCheck: options.healthCheck ?? false,
     bindAddress: settings.bindAddress,
     templates,
+    allowAppTemplates: options.allowAppTemplates ?? false,
+    sharedFrontendAppTemplates: settings.sharedFrontendAppTemplates,
+    appCertificates: options.appCertificates ?? new Map(),
+    sslCertDirsGiven: (options.sslCertDirs ?? []).length > 0,
   };
 
-  const report: HaproxyReport = { included: [], dropped: [], conflicts: [], warnings: [], skipped: [] };
+  const report: HaproxyReport = {
+    included: [],
+    dropped: [],
+    conflicts: [],
+    warnings: [],
+    skipped: [],
+    ignoredLabels: [],
+  };
   const dropped = report.dropped;
   const skipped = report.skipped!;
 
@@ -223,6 +248,7 @@ export function generateHaproxyConfig(apps: unknown, options: HaproxyOptions = {
       continue;
     }
     report.warnings.push(...outcome.warnings);
+    report.ignoredLabels!.push(...outcome.ignored);
     if (outcome.kind === 'skipped') skipped.push({ appId: id, reason: outcome.reason });
     else services.push(...outcome.services);
   }
@@ -298,6 +324,7 @@ interface Settings {
   statsSocket: string | undefined;
   sslCerts: string[];
   reservedPorts: number[];
+  sharedFrontendAppTemplates: Set<TemplateName>;
 }
 
 function checkedOptions(options: HaproxyOptions): Settings {
@@ -330,7 +357,27 @@ function checkedOptions(options: HaproxyOptions): Settings {
         : safe(() => certPathValue(options.statsSocket!, 'the stats socket path')),
     sslCerts: (options.sslCerts ?? []).map((cert) => safe(() => certPathValue(cert, 'a certificate path'))),
     reservedPorts: (options.reservedPorts ?? []).map((value) => port(value, 0, 'a reserved port')),
+    sharedFrontendAppTemplates: new Set(
+      (options.sharedFrontendAppTemplates ?? []).map(sharedFrontendTemplate),
+    ),
   };
+}
+
+/** A name in the operator's SHARED_FRONTEND_APP_TEMPLATES: it must be one of the shared frontends' templates. */
+function sharedFrontendTemplate(given: string): TemplateName {
+  const name = templateName(given);
+  const shared = Object.keys(TEMPLATES).filter((known) => TEMPLATES[known]!.sharedFrontend);
+  if (!name || !TEMPLATES[name]!.sharedFrontend) {
+    const why = name
+      ? `is not a template of a shared frontend (--allow-app-templates alone lets apps set it)`
+      : 'names no template';
+    throw new UsageError(
+      `SHARED_FRONTEND_APP_TEMPLATES: ${printable(given)} ${why}; the shared frontends' templates are ` +
+        shared.map((known) => `HAPROXY_${known}`).join(', '),
+      { code: 'template_error' },
+    );
+  }
+  return name;
 }
 
 /** Collects the text and, for each line an app wrote, the app (for mapping `haproxy -c` errors back). */
@@ -562,6 +609,7 @@ function serverName(host: string, port: number): string {
 /** Everything the generator does for one app; throws UnsafeValueError/TemplateError to drop it. */
 function planApp(app: Record<string, unknown>, appId: string, context: Context): AppOutcome {
   const warnings: string[] = [];
+  const ignored: IgnoredLabel[] = [];
   const labels = labelsOf(app);
   const portLabels = new Map<number, Map<string, Label>>();
   const appTemplates = new Map<string, Label>();
@@ -570,8 +618,13 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
     const perPort = /^HAPROXY_(\d{1,4})_(.+)$/.exec(label.key);
     const name = perPort ? perPort[2]! : label.key.slice('HAPROXY_'.length);
     const template = templateName(name);
+    const refusal = template && TEMPLATES[template]!.overridable ? appTemplateRefusal(template, context) : '';
     if (template && !TEMPLATES[template]!.overridable) {
+      ignored.push({ appId, label: label.key, reason: `HAPROXY_${template} cannot be changed by an app` });
       warnings.push(`${appId}: label ${label.key}: HAPROXY_${template} cannot be changed by an app; ignored`);
+    } else if (refusal) {
+      ignored.push({ appId, label: label.key, reason: refusal });
+      warnings.push(`${appId}: label ${label.key} ignored: ${refusal}`);
     } else if (UNSUPPORTED_LABELS.has(name)) {
       warnings.push(`${appId}: label ${label.key} is not supported; ignored`);
     } else if (perPort) {
@@ -609,7 +662,8 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
           ? `no HAPROXY_GROUP label (wanted: ${context.groups.join(', ')})`
           : `not in group ${context.groups.join(', ')}`;
     // Apps of other load balancers are none of this one's business: no warnings about their labels.
-    return { kind: 'skipped', reason, warnings: ports.length === 0 ? warnings : [] };
+    const own = ports.length === 0;
+    return { kind: 'skipped', reason, warnings: own ? warnings : [], ignored: own ? ignored : [] };
   }
   for (const index of portLabels.keys()) {
     if (index >= ports.length)
@@ -636,10 +690,42 @@ function planApp(app: Record<string, unknown>, appId: string, context: Context):
       withoutServers > 0 && unhealthy > 0 && tasks.length === 0
         ? `no healthy tasks (${unhealthy} failing or not yet checked)`
         : 'no live tasks';
-    return { kind: 'skipped', reason, warnings };
+    return { kind: 'skipped', reason, warnings, ignored };
   }
   services.sort((a, b) => a.servicePort - b.servicePort || a.index - b.index);
-  return { kind: 'services', services, warnings };
+  return { kind: 'services', services, warnings, ignored };
+}
+
+/**
+ * Why an app may not set this template, or '' when it may. An app's templates are off unless the operator
+ * trusts app owners with the load balancer host (--allow-app-templates); even then the shared frontends'
+ * templates decide other apps' traffic, so each needs the operator's own leave.
+ */
+function appTemplateRefusal(template: TemplateName, context: Context): string {
+  if (!context.allowAppTemplates) {
+    return 'apps may set templates only when the operator allows it (--allow-app-templates)';
+  }
+  const shared = TEMPLATES[template]!.sharedFrontend;
+  if (shared && !context.sharedFrontendAppTemplates.has(template)) {
+    return (
+      `HAPROXY_${template} writes into the shared frontend ${shared}; apps may set it only if the ` +
+      `operator lists it in SHARED_FRONTEND_APP_TEMPLATES (--templates DIR)`
+    );
+  }
+  return '';
+}
+
+/** `_SSL_CERT`: the real path `checkAppCertificates` found for it inside an allowed directory. */
+function appCertificateValue(value: string, what: string, context: Context): string {
+  const given = certPathValue(value, what);
+  const found = context.appCertificates.get(given);
+  if (found && 'path' in found) return certPathValue(found.path, `${what} (resolved)`);
+  const why = found
+    ? found.refused
+    : context.sslCertDirsGiven
+      ? 'was not checked'
+      : 'is refused: apps may name certificates only in directories the operator allows (--ssl-cert-dir)';
+  throw new UnsafeValueError(`${what}: ${printable(given)} ${why}`);
 }
 
 interface ServiceInputs {
@@ -679,11 +765,11 @@ function planService(
       : 'tcp');
   const sticky = value('STICKY', booleanValue) ?? false;
   const redirect = value('REDIRECT_TO_HTTPS', booleanValue) ?? false;
-  const sslCert = value('SSL_CERT', certPathValue);
+  const sslCert = value('SSL_CERT', (given, what) => appCertificateValue(given, what, context));
   const bindOptions = value('BIND_OPTIONS', bindOptionsValue);
   const balance = value('BALANCE', balanceValue) ?? 'roundrobin';
   let weight = value('BACKEND_WEIGHT', integerValue) ?? 0;
-  const bindAddr = value('BIND_ADDR', bindAddrValue) ?? context.bindAddress;
+  const bindAddr = value('BIND_ADDR', appBindAddrValue) ?? context.bindAddress;
   value('ENABLED', booleanValue);
   if (vhosts.length > 0 && mode === 'tcp') {
     throw new UnsafeValueError(`label HAPROXY_${index}_MODE is tcp, but a virtual host needs http`);
@@ -741,6 +827,17 @@ function planService(
     healthCheckPortOptions: healthCheck?.port ? ` port ${healthCheck.port}` : '',
     healthCheckSslOptions: healthCheck?.protocol.endsWith('HTTPS') ? ' check-ssl verify none' : '',
   };
+  // What the operator's FRONTEND_HEAD binds for this service: the only binds an app's template may write.
+  let binds: Set<string> | undefined;
+  const ownBinds = () => {
+    binds ??= new Set(
+      renderTemplate(context.templates.get('FRONTEND_HEAD')!, values)
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/).join(' '))
+        .filter((line) => line.startsWith('bind ')),
+    );
+    return binds;
+  };
   const render = (name: string, extra?: Record<string, string>): string => {
     const label = labels.get(name) ?? inputs.appTemplates.get(name);
     const info = TEMPLATES[name]!;
@@ -752,11 +849,11 @@ function planService(
       throw new TemplateError(`label ${label.key}: ${(error as Error).message}`);
     }
     const text = renderTemplate(compiled, values, extra);
-    checkLabelTemplateOutput(
-      text,
-      `label ${label.key}`,
-      info.opens ? { keyword: info.opens, name: backend } : undefined,
-    );
+    checkLabelTemplateOutput(text, `label ${label.key}`, {
+      opens: info.opens ? { keyword: info.opens, name: backend } : undefined,
+      backend,
+      binds: ownBinds,
+    });
     return text;
   };
 
@@ -817,11 +914,27 @@ function planService(
   };
 }
 
-const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', ':::']);
+/** The IPv4 and IPv6 wildcard addresses, as canonicalAddress spells them. */
+const ANY_ADDRESS = new Set(['0.0.0.0', '::']);
 
-/** Two binds on one port clash unless both name distinct specific addresses. */
+/** An IP address in one spelling (`::1` for `0:0::1` and `[::1]`); undefined for anything else. */
+function canonicalAddress(address: string): string | undefined {
+  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const family = isIP(bare);
+  if (family === 4) return bare;
+  if (family === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  return undefined;
+}
+
+/**
+ * Two binds on one port clash unless both name distinct specific IP addresses. `*`, a host name (which
+ * address it stands for is known only when HAProxy starts) or any other form clashes with everything.
+ */
 function overlaps(a: string, b: string): boolean {
-  return a === b || WILDCARDS.has(a) || WILDCARDS.has(b);
+  const first = canonicalAddress(a);
+  const second = canonicalAddress(b);
+  if (first === undefined || second === undefined) return true;
+  return first === second || ANY_ADDRESS.has(first) || ANY_ADDRESS.has(second);
 }
 
 /**

@@ -33,13 +33,17 @@ export async function runHaproxyForMarathon(
   options: HaproxyRunOptions,
   signal: AbortSignal,
 ): Promise<RunnerSummary> {
-  const [{ runHaproxy, RELEVANT_EVENTS }, { HaproxyProcess }, { validateConfig }, { generateHaproxyConfig }] =
-    await Promise.all([
-      import('./runner.js'),
-      import('./reload.js'),
-      import('./validate.js'),
-      import('./model.js'),
-    ]);
+  const [
+    { runHaproxy, RELEVANT_EVENTS },
+    { HaproxyProcess },
+    { validateConfig },
+    { checkCertificateDirs, generateWithAppCertificates },
+  ] = await Promise.all([
+    import('./runner.js'),
+    import('./reload.js'),
+    import('./validate.js'),
+    import('./certificates.js'),
+  ]);
   const [{ followEvents }, { readTemplatesDir, writeConfigFile }] = await Promise.all([
     import('../http/sse.js'),
     import('./input.js'),
@@ -47,7 +51,8 @@ export async function runHaproxyForMarathon(
   const configFile = resolve(options.configFile);
   // haproxy -c runs in the config's directory (relative paths), so it must exist before the first check.
   await mkdir(dirname(configFile), { recursive: true });
-  const templates = options.templatesDir ? await readTemplatesDir(options.templatesDir) : undefined;
+  const operator = options.templatesDir ? await readTemplatesDir(options.templatesDir) : {};
+  checkCertificateDirs(options.generateOptions.sslCertDirs ?? []);
   const { haproxyBin } = options;
   const haproxy = new HaproxyProcess({
     configFile,
@@ -63,7 +68,7 @@ export async function runHaproxyForMarathon(
     return await runHaproxy(
       {
         configFile,
-        generateOptions: { ...options.generateOptions, ...(templates ? { templates } : {}) },
+        generateOptions: { ...options.generateOptions, ...operator },
         quietMs: options.quietMs,
         maxWaitMs: options.maxWaitMs,
         resyncMs: options.resyncMs,
@@ -76,7 +81,8 @@ export async function runHaproxyForMarathon(
             backoff: { baseMs: 2_000, maxMs: 60_000 },
             onError,
           }),
-        generate: generateHaproxyConfig,
+        // Certificates are checked again on every generation: the files may have changed since.
+        generate: generateWithAppCertificates,
         validate: (text, lineOwners) =>
           validateConfig(text, {
             lineOwners,

@@ -22,8 +22,16 @@ export interface TemplateInfo {
   overridable: boolean;
   /** Does it open a section (and then must open exactly that one)? */
   opens?: 'frontend' | 'backend';
+  /**
+   * The frontend every vhost app shares that its text goes into: an app setting it writes rules that decide
+   * other apps' traffic, so it needs the operator's leave (SHARED_FRONTEND_APP_TEMPLATES) beyond
+   * --allow-app-templates.
+   */
+  sharedFrontend?: SharedFrontend;
   text: string;
 }
+
+export type SharedFrontend = 'marathon_http_in' | 'marathon_https_in';
 
 /** Mozilla's "intermediate" TLS settings: TLS 1.2+ with forward-secret AEAD ciphers. */
 const CIPHERS =
@@ -131,41 +139,49 @@ export const TEMPLATES: Readonly<Record<string, TemplateInfo>> = {
   HTTP_FRONTEND_ACL_ONLY: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  acl host_{backend} hdr(host) -i {hostnames}\n',
   },
   HTTP_FRONTEND_ACL_ONLY_WITH_PATH: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  acl path_{backend} path_beg {path}\n',
   },
   HTTP_FRONTEND_ROUTING_ONLY: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  use_backend {backend} if host_{backend}\n',
   },
   HTTP_FRONTEND_ROUTING_ONLY_WITH_PATH: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  use_backend {backend} if host_{backend} path_{backend}\n',
   },
   BACKEND_REDIRECT_HTTP_TO_HTTPS: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  http-request redirect scheme https code 301 if !{{ ssl_fc }} host_{backend}\n',
   },
   BACKEND_REDIRECT_HTTP_TO_HTTPS_WITH_PATH: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_http_in',
     text: '  http-request redirect scheme https code 301 if !{{ ssl_fc }} host_{backend} path_{backend}\n',
   },
   HTTPS_FRONTEND_ACL: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_https_in',
     text: '  use_backend {backend} if {{ ssl_fc_sni -i {hostnames} }}\n',
   },
   HTTPS_FRONTEND_ACL_WITH_PATH: {
     kind: 'service',
     overridable: true,
+    sharedFrontend: 'marathon_https_in',
     text:
       '  acl path_{backend} path_beg {path}\n' +
       '  use_backend {backend} if {{ ssl_fc_sni -i {hostnames} }} path_{backend}\n',

@@ -10,6 +10,25 @@ export interface HaproxyOptions {
   healthCheck?: boolean;
   /** Template overrides by name (marathon-lb's HAPROXY_* template names), e.g. from `--templates DIR`. */
   templates?: Record<string, string>;
+  /**
+   * Honour apps' template labels (`HAPROXY_{n}_<TEMPLATE>`, `HAPROXY_<TEMPLATE>`) in the app's own frontend and
+   * backend (`--allow-app-templates`). Off by default: an app owner's template can make HAProxy read any file,
+   * connect anywhere or take other apps' traffic, so they are ignored and reported.
+   */
+  allowAppTemplates?: boolean;
+  /**
+   * Templates of the shared vhost frontends (`HTTP_FRONTEND_ROUTING_ONLY`, ...) that apps may set as well, with
+   * allowAppTemplates: the operator's `SHARED_FRONTEND_APP_TEMPLATES` file in `--templates DIR`.
+   */
+  sharedFrontendAppTemplates?: string[];
+  /** Directories whose certificates apps may name in `HAPROXY_{n}_SSL_CERT` (`--ssl-cert-dir`). */
+  sslCertDirs?: string[];
+  /**
+   * Each app certificate path (as the label gives it) and what checking it on this host found: the real path
+   * to use, or why not. Made by `checkAppCertificates` before generating, which keeps the generator pure; a
+   * path missing here is refused.
+   */
+  appCertificates?: ReadonlyMap<string, AppCertificate>;
   /** Ports nothing may take as a service port (stats, 80, 443, and any configured). */
   reservedPorts?: number[];
   /** Certificates for the HTTPS frontend (`--ssl-certs`, marathon-lb's default /etc/ssl/cert.pem). */
@@ -28,6 +47,8 @@ export interface HaproxyOptions {
   maxconn?: number;
 }
 
+export type AppCertificate = { path: string } | { refused: string };
+
 export interface DroppedApp {
   appId: string;
   reason: string;
@@ -40,6 +61,13 @@ export interface PortConflict {
   losers: string[];
 }
 
+/** A label the generator did not honour for trust reasons; the app itself is still served. */
+export interface IgnoredLabel {
+  appId: string;
+  label: string;
+  reason: string;
+}
+
 export interface HaproxyReport {
   /** App ids that made it into the config, sorted. */
   included: string[];
@@ -48,6 +76,11 @@ export interface HaproxyReport {
   warnings: string[];
   /** Apps left out on purpose (other group, no service ports, no live tasks), with why. */
   skipped?: DroppedApp[];
+  /**
+   * Template labels not honoured: app templates off, a shared frontend the operator did not open, or a
+   * template apps can never set (HEAD, the shared frontends' heads). Each is in `warnings` too.
+   */
+  ignoredLabels?: IgnoredLabel[];
 }
 
 export interface HaproxyConfig {

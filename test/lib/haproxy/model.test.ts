@@ -6,51 +6,19 @@ import { UsageError } from '../../../src/lib/errors.js';
 import { backendName, generateHaproxyConfig } from '../../../src/lib/haproxy/model.js';
 import { compileTemplate, renderTemplate, TemplateError } from '../../../src/lib/haproxy/templates.js';
 import { thrownBy } from '../../helpers/errors.js';
-import { GOLDEN_CASES, goldenPath, readApps } from './cases.js';
+import {
+  app,
+  APP_CERTIFICATES,
+  GOLDEN_CASES,
+  goldenPath,
+  readApps,
+  section,
+  task,
+  type App,
+} from './cases.js';
 
 // UPDATE_GOLDEN=1 rewrites the goldens from the generator: review the diff by eye before committing it.
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-
-type App = Record<string, unknown>;
-
-function task(appId: string, n: number, host: string, ports: number[], extra: App = {}): App {
-  return {
-    id: `${appId.slice(1).replaceAll('/', '_')}.task-${n}`,
-    appId,
-    host,
-    ports,
-    state: 'TASK_RUNNING',
-    startedAt: '2026-11-20T10:00:05.000Z',
-    ...extra,
-  };
-}
-
-function app(id: string, ports: number[], labels: Record<string, string>, extra: App = {}): App {
-  return {
-    id,
-    instances: 1,
-    portDefinitions: ports.map((port) => ({ port })),
-    labels: { HAPROXY_GROUP: 'external', ...labels },
-    tasks: [
-      task(
-        id,
-        1,
-        '10.0.0.1',
-        ports.map((port) => port + 20_000),
-      ),
-    ],
-    ...extra,
-  };
-}
-
-/** The lines of `text` inside the section `header` (`backend x_1`), header included. */
-function section(text: string, header: string): string[] {
-  const lines = text.split('\n');
-  const start = lines.indexOf(header);
-  if (start < 0) return [];
-  const end = lines.findIndex((line, index) => index > start && line === '');
-  return lines.slice(start, end < 0 ? undefined : end);
-}
 
 describe('golden configs', () => {
   it.each(GOLDEN_CASES)('$name', ({ name, apps, options }) => {
@@ -128,7 +96,10 @@ describe('golden configs', () => {
     const http = section(redirect, 'frontend marathon_http_in');
     expect(http).toContain('  http-request redirect scheme https code 301 if !{ ssl_fc } host_secure_10003');
     expect(http.some((line) => line.includes('use_backend'))).toBe(false);
-    const ssl = generateHaproxyConfig(readApps('apps/ssl.json'), { sslCerts: ['certs/default.pem'] }).text;
+    const ssl = generateHaproxyConfig(readApps('apps/ssl.json'), {
+      sslCerts: ['certs/default.pem'],
+      appCertificates: APP_CERTIFICATES,
+    }).text;
     expect(ssl).toContain('  bind *:443 ssl crt certs/default.pem crt certs/app.pem');
     expect(ssl).toContain('  bind *:10004 ssl crt certs/app.pem');
   });
@@ -217,11 +188,22 @@ describe('safety: one bad app is dropped, the rest stays', () => {
       /app id contains the control character/,
     ],
     [
-      'an unbalanced quote',
+      'a quote in bind options',
       app('/evil4', [10104], { HAPROXY_0_BIND_OPTIONS: 'alpn "h2' }),
+      /HAPROXY_0_BIND_OPTIONS: alpn needs a value like h2,http\/1.1/,
+    ],
+    [
+      'an unbalanced quote in a template',
+      app('/evil4b', [10114], {
+        HAPROXY_0_BACKEND_HEAD: '\nbackend {backend}\n  mode {mode}\n  http-request set-header X "y\n',
+      }),
       /unbalanced quote/,
     ],
-    ['a # starting a comment', app('/evil5', [10105], { HAPROXY_0_BIND_ADDR: '127.0.0.1#' }), /'#'/],
+    [
+      'a # in a bind address',
+      app('/evil5', [10105], { HAPROXY_0_BIND_ADDR: '127.0.0.1#' }),
+      /HAPROXY_0_BIND_ADDR must be \*, an IP address or a host name/,
+    ],
     [
       'a # in a path',
       app('/evil6', [10106], { HAPROXY_0_VHOST: 'x.example.com', HAPROXY_0_PATH: '/a #x' }),
@@ -260,10 +242,43 @@ describe('safety: one bad app is dropped, the rest stays', () => {
       /health check 0: path/,
     ],
     ['a mode that is not http or tcp', app('/evil12', [10112], { HAPROXY_0_MODE: 'udp' }), /http or tcp/],
+    [
+      // HAProxy strips quotes from keywords too: this would open a listener on :22.
+      'a quoted section keyword',
+      app('/evil13', [10113], {
+        HAPROXY_0_BACKEND_HEAD: '\nbackend {backend}\n  mode {mode}\n"listen" x\n  bind :22\n',
+      }),
+      /has a directive "\\"listen\\"" that is not a plain word/,
+    ],
+    [
+      'a keyword written with an escape',
+      app('/evil14', [10114], {
+        HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend {backend}\n  \\x62ind :22\n',
+      }),
+      /that is not a plain word/,
+    ],
+    [
+      'a .if block, which could hide the sections after it',
+      app('/evil15', [10115], { HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend {backend}\n.if 0\n' }),
+      /that is not a plain word/,
+    ],
+    [
+      "a second bind in the app's frontend",
+      app('/evil16', [10116], {
+        HAPROXY_0_FRONTEND_HEAD: '\nfrontend {backend}\n  bind {bindAddr}:{servicePort}\n  bind *:22\n',
+      }),
+      /binds "\*:22"; an app may only repeat its own bind \(bind \*:10116\)/,
+    ],
+    [
+      "a route to another app's backend",
+      app('/evil17', [10117], { HAPROXY_0_FRONTEND_BACKEND_GLUE: '  use_backend good_10100\n' }),
+      /routes to "good_10100"; an app may only route to its own backend evil17_10117/,
+    ],
   ];
 
+  // Templates are honoured here (--allow-app-templates): what is checked is what an honoured one may do.
   it.each(cases)('%s', (_what, bad, reason) => {
-    const { text, report } = generateHaproxyConfig([bad, good]);
+    const { text, report } = generateHaproxyConfig([bad, good], { allowAppTemplates: true });
     expect(report.included).toEqual(['/good']);
     expect(report.dropped).toHaveLength(1);
     expect(report.dropped[0]!.reason).toMatch(reason);
@@ -277,13 +292,16 @@ describe('safety: one bad app is dropped, the rest stays', () => {
     expect(report.dropped[0]!.appId).toBe('"/bad\\nid"');
   });
 
-  it('a label template may change its own section', () => {
-    const { text, report } = generateHaproxyConfig([
-      app('/custom', [10120], {
-        HAPROXY_0_BACKEND_HEAD:
-          '\nbackend {backend}\n  balance {balance}\n  mode {mode}\n  timeout server 1h\n',
-      }),
-    ]);
+  it('a label template may change its own section (with --allow-app-templates)', () => {
+    const { text, report } = generateHaproxyConfig(
+      [
+        app('/custom', [10120], {
+          HAPROXY_0_BACKEND_HEAD:
+            '\nbackend {backend}\n  balance {balance}\n  mode {mode}\n  timeout server 1h\n',
+        }),
+      ],
+      { allowAppTemplates: true },
+    );
     expect(report.dropped).toEqual([]);
     expect(section(text, 'backend custom_10120')).toContain('  timeout server 1h');
   });

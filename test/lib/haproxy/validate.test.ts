@@ -46,7 +46,7 @@ describe('validateConfig with the real haproxy -c', () => {
         app('/evil5', 10005, { HAPROXY_0_PATH: '/x # y', HAPROXY_0_VHOST: 'p.example.com' }),
         app('/other', 10006),
       ],
-      { sslCerts: ['certs/default.pem'] },
+      { sslCerts: ['certs/default.pem'], allowAppTemplates: true },
     );
     expect(report.included).toEqual(['/good', '/other']);
     expect(report.dropped.map((dropped) => dropped.appId).sort()).toEqual([

@@ -9,6 +9,8 @@ import { constants, type ReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, readFile, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
+import { isInside } from '../../paths.js';
+
 /** Mesos caps every read at 16 pages (`os::pagesize() * 16`); pages are 4 KiB here. */
 export const MAX_READ_LENGTH = 16 * 4096;
 
@@ -31,11 +33,6 @@ export const inaccessible = (path: string) => badRequest(`'${path}' is inaccessi
 /** Where served files must really be: a directory given as its canonical path (no symlinks in it). */
 export interface Confinement {
   within?: string;
-}
-
-/** `path` is `root` or below it (both canonical). */
-export function isInside(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
 }
 
 export interface FileInfo {
