@@ -213,3 +213,59 @@ describe('resolveOptions', () => {
     );
   });
 });
+
+describe('options schema patterns', () => {
+  const redos = (value: string, pattern = '^(a+)+$') =>
+    stubPackage({
+      name: 'redos',
+      config: {
+        type: 'object',
+        properties: {
+          service: { type: 'object', properties: { name: { type: 'string', pattern, default: value } } },
+        },
+      },
+    });
+
+  it("checks ^(a+)+$ against the package's own 31-character default at once, naming the field", () => {
+    const started = Date.now();
+    const error = thrownBy(() => resolveOptions(redos(`${'a'.repeat(30)}!`)), UsageError);
+    expect(error.message).toBe('options for redos are invalid: /service/name: must match pattern "^(a+)+$"');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(resolveOptions(redos('aaaa'))).toEqual({ service: { name: 'aaaa' } });
+  });
+
+  it('refuses a pattern RE2 cannot match in linear time, naming the package and the field (exit 1)', () => {
+    const error = thrownBy(() => resolveOptions(redos('ab', '^(?=a)\\w+$')), DcosError);
+    expect(error).not.toBeInstanceOf(UsageError);
+    expect(error.exitCode).toBe(1);
+    expect(error.code).toBe('invalid_package_config');
+    expect(error.message).toMatch(
+      /^redos 1\.0\.0: the package's config\.json pattern for \/service\/name: the pattern \^\(\?=a\)\\w\+\$ cannot be matched in linear time/,
+    );
+  });
+
+  it('matches patternProperties keys with RE2 too, and names the map they check', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        env: {
+          type: 'object',
+          patternProperties: { '^(x+x+)+y$': { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
+    };
+    const started = Date.now();
+    expect(validateOptions(schema, { env: { [`${'x'.repeat(40)}`]: 'v' } })).toEqual([
+      { path: `/env/${'x'.repeat(40)}`, message: 'is not allowed' },
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const refused: JsonSchema = {
+      type: 'object',
+      properties: { env: { type: 'object', patternProperties: { '(a)\\1': { type: 'string' } } } },
+    };
+    expect(thrownBy(() => validateOptions(refused, { env: {} }), DcosError).message).toContain(
+      "the package's config.json pattern for /env/*: the pattern (a)\\1 cannot be matched",
+    );
+  });
+});
