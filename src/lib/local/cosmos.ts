@@ -12,7 +12,7 @@
 import { DcosError } from '../errors.js';
 import { fieldErrors, HttpError, NetworkError, serverMessage } from '../http/errors.js';
 import { isRecord } from '../json.js';
-import { CosmosError } from '../packages/errors.js';
+import { CosmosError, REPOSITORY_FAILURES } from '../packages/errors.js';
 import {
   CAPABILITIES_TYPE,
   ERROR_TYPE,
@@ -377,6 +377,10 @@ export function asReply(error: unknown): CosmosReply {
       errors: (problems as OptionProblem[]).map(schemaError),
     });
   }
+  if (error instanceof DcosError && REPOSITORY_FAILURES.has(error.code)) {
+    const reply = repositoryReply(error);
+    if (reply) return reply;
+  }
   if (error instanceof HttpError) return marathonFailure(error);
   if (error instanceof NetworkError) {
     return new CosmosReply(502, 'ServiceUnavailable', `Marathon is unavailable: ${error.message}`);
@@ -384,6 +388,46 @@ export function asReply(error: unknown): CosmosReply {
   if (error instanceof DcosError)
     return new CosmosReply(400, errorTypeOf(error.code), error.message, error.details);
   return new CosmosReply(500, 'UnhandledException', error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A repository that cannot be used, in the error types real Cosmos gives when it fetches one: it cannot be
+ * reached or read (`RepositoryUriConnection`), its URI has a scheme it does not read (`UnsupportedRepositoryUri`),
+ * or what it holds does not decode as a repository (`JsonDecodingError`). The message keeps our cause, which
+ * names the file and what is wrong with it.
+ */
+function repositoryReply(error: DcosError): CosmosReply | undefined {
+  const details = isRecord(error.details) ? error.details : {};
+  const repository = isRecord(details.repository) ? details.repository : undefined;
+  if (!repository) return undefined;
+  const { name, uri } = repository as { name: string; uri: string };
+  const cause = typeof details.cause === 'string' ? details.cause : error.message;
+  switch (error.code) {
+    case 'unsupported_repository_uri':
+      return new CosmosReply(
+        400,
+        'UnsupportedRepositoryUri',
+        `Repository URI [${uri}] uses an unsupported scheme. Only http, https and file are supported`,
+        { uri },
+      );
+    case 'invalid_repository':
+      return new CosmosReply(
+        400,
+        'JsonDecodingError',
+        `Unable to decode the JSON value as a Repository: ${cause}`,
+        {
+          typeName: 'Repository',
+          decodingErrorMessage: cause,
+        },
+      );
+    default:
+      return new CosmosReply(
+        400,
+        'RepositoryUriConnection',
+        `Could not access data at URI for repository [${name}]: ${uri}: ${cause}`,
+        { repository: { name, uri }, cause },
+      );
+  }
 }
 
 /** json-schema-validator's report shape, which Cosmos passes on and the CLI's Cosmos client reads back. */
