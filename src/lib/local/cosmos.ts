@@ -45,6 +45,22 @@ export interface CosmosRoutesOptions {
 /** The manager, or a factory called for every request (so each request sees the repositories as they are now). */
 export type ManagerSource = PackageManager | (() => PackageManager | Promise<PackageManager>);
 
+/**
+ * Answers one RPC whose transport checks passed: the response body, or a failure ({@link asReply} turns any
+ * error into Cosmos's). The daemon answers in a worker thread (package-calls.ts); {@link answerWith} in-process.
+ */
+export type CosmosAnswer = (
+  rpc: CosmosRpc,
+  version: number,
+  body: Record<string, unknown>,
+) => Promise<unknown>;
+
+/** Answers with a manager in this thread. */
+export function answerWith(source: ManagerSource): CosmosAnswer {
+  return async (rpc, version, body) =>
+    answer(rpc, version, body, typeof source === 'function' ? await source() : source);
+}
+
 /** A Cosmos failure on the wire. */
 export class CosmosReply extends Error {
   constructor(
@@ -96,11 +112,10 @@ const DESCRIBE_V2_FIELDS = [
 
 /** `/capabilities` and `/package/*` handlers; mount them at those prefixes. */
 export function cosmosRoutes(
-  source: ManagerSource,
+  answerRpc: CosmosAnswer,
   options: CosmosRoutesOptions = {},
 ): { capabilities: Handler; package: Handler } {
   const capabilities = options.capabilities ?? LOCAL_CAPABILITIES;
-  const manager = async (): Promise<PackageManager> => (typeof source === 'function' ? source() : source);
 
   return {
     capabilities: (context) => {
@@ -116,7 +131,7 @@ export function cosmosRoutes(
         checkContentType(rpc, header(context, 'content-type'));
         const version = responseVersion(rpc, header(context, 'accept'));
         const body = await readBody(context);
-        const reply = await answer(rpc, version, body, await manager());
+        const reply = await answerRpc(rpc, version, body);
         send(context, 200, responseType(rpc, version), reply);
       } catch (error) {
         sendError(
