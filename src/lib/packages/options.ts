@@ -12,6 +12,7 @@ import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
 import { linearPattern, linearRegExpEngine, PatternError, withinPatternTimeLimit } from '../linear-regexp.js';
 import { CosmosError, invalidOptionsError } from './errors.js';
+import { checkSchemaCost, checkUniqueItems } from './schema-cost.js';
 import type { JsonSchema, OptionProblem, UniversePackage } from './types.js';
 
 function escapePointer(segment: string): string {
@@ -106,7 +107,7 @@ function withoutIds(schema: unknown): unknown {
 }
 
 let ajv: Draft04Ajv | undefined;
-const validators = new WeakMap<JsonSchema, ValidateFunction>();
+const validators = new WeakMap<JsonSchema, { validate: ValidateFunction; uniqueItems: boolean }>();
 
 function getAjv(): Draft04Ajv {
   if (ajv) return ajv;
@@ -180,11 +181,13 @@ function withPatterns<T>(schema: JsonSchema, run: () => T): T {
   }
 }
 
-function validatorFor(schema: JsonSchema): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
+function validatorFor(schema: JsonSchema): { validate: ValidateFunction; uniqueItems: boolean } {
+  let validator = validators.get(schema);
+  if (!validator) {
+    const { uniqueItems } = checkSchemaCost(schema);
     // Compiled here first so that a refused pattern is reported by its field, not as an unusable schema.
     withPatterns(schema, () => schemaPatterns(schema).forEach(({ source }) => linearPattern(source)));
+    let validate: ValidateFunction;
     try {
       validate = withPatterns(schema, () => getAjv().compile(withoutIds(schema) as JsonSchema));
     } catch (error) {
@@ -197,9 +200,10 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
         },
       );
     }
-    validators.set(schema, validate);
+    validator = { validate, uniqueItems };
+    validators.set(schema, validator);
   }
-  return validate;
+  return validator;
 }
 
 function shownValue(value: unknown): string {
@@ -234,7 +238,8 @@ function problemOf(error: ErrorObject): OptionProblem {
 
 /** Every way `options` breaks `schema`, by JSON pointer (`/` for the root); empty when they fit. */
 export function validateOptions(schema: JsonSchema, options: unknown): OptionProblem[] {
-  const validate = validatorFor(schema);
+  const { validate, uniqueItems } = validatorFor(schema);
+  if (uniqueItems) checkUniqueItems(options);
   if (withPatterns(schema, () => validate(options))) return [];
   const seen = new Set<string>();
   const problems: OptionProblem[] = [];

@@ -269,3 +269,60 @@ describe('options schema patterns', () => {
     );
   });
 });
+
+describe('what checking options may cost', () => {
+  /** Definitions d1..dN, each anyOf the one before twice: 2^N checks of one value if followed naively. */
+  function doubling(levels: number): JsonSchema {
+    const definitions: Record<string, unknown> = { d0: { type: 'string', minLength: 1 } };
+    for (let level = 1; level <= levels; level += 1) {
+      const before = { $ref: `#/definitions/d${level - 1}` };
+      definitions[`d${level}`] = { anyOf: [before, before] };
+    }
+    return { type: 'object', definitions, properties: { x: { $ref: `#/definitions/d${levels}` } } };
+  }
+
+  it('refuses a schema whose $refs multiply the checks, before Ajv runs them', () => {
+    expect(validateOptions(doubling(8), { x: 'ok' })).toEqual([]);
+    const started = Date.now();
+    const error = thrownBy(
+      () => resolveOptions(stubPackage({ name: 'doubling', config: doubling(30) }), { x: '' }),
+      DcosError,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toBe(
+      "doubling 1.0.0: the package's config.json is too complex to check options against: its subschemas, " +
+        'each $ref counted where it is used, number more than 100000',
+    );
+  });
+
+  it('still checks recursive schemas, and the real packages', () => {
+    const tree: JsonSchema = {
+      type: 'object',
+      properties: { node: { $ref: '#/definitions/node' } },
+      definitions: {
+        node: {
+          type: 'object',
+          properties: { children: { type: 'array', items: { $ref: '#/definitions/node' } } },
+        },
+      },
+    };
+    expect(validateOptions(tree, { node: { children: [{ children: [] }] } })).toEqual([]);
+    expect(validateOptions(tree, { node: { children: [5] } })).toEqual([
+      { path: '/node/children/0', message: 'must be object' },
+    ]);
+    expect(() => resolveOptions(cassandra())).not.toThrow();
+  });
+
+  it('refuses an array too long to compare every pair of, when the schema wants unique items', () => {
+    const schema: JsonSchema = { type: 'object', properties: { a: { type: 'array', uniqueItems: true } } };
+    const items = (count: number) => Array.from({ length: count }, (_, index) => ({ index }));
+    expect(validateOptions(schema, { a: items(100) })).toEqual([]);
+    const started = Date.now();
+    const error = thrownBy(() => validateOptions(schema, { a: items(50_000) }), DcosError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.message).toBe(
+      'options for a schema with unique items may hold arrays of at most 5000 items; /a has 50000',
+    );
+  });
+});
