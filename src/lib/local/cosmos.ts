@@ -483,8 +483,13 @@ function errorTypeOf(code: string): string {
     .join('');
 }
 
+/** A response body already written as JSON (by the package worker, so a big one costs this thread nothing). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 function send(context: RouteContext, status: number, contentType: string, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
   context.response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),

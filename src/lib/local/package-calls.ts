@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import type { CosmosRpc } from '../packages/media-types.js';
-import { CosmosReply, type CosmosAnswer } from './cosmos.js';
+import { CosmosReply, JsonText, type CosmosAnswer } from './cosmos.js';
 import { packageRoot } from './install-paths.js';
 import type { LocalPackageManagerOptions } from './packages.js';
 import { WorkerCalls, WorkerCallTimeout } from './worker-calls.js';
@@ -27,7 +27,7 @@ export interface PackageCall {
 }
 
 export type PackageReply =
-  { ok: true; body: unknown } | { ok: false; status: number; type: string; message: string; data?: unknown };
+  { ok: true; text: string } | { ok: false; status: number; type: string; message: string; data?: unknown };
 
 /**
  * The worker: built, it is dist/lib/local/package-worker.js; from the sources (tests, bin/dev), tsx runs
@@ -76,7 +76,7 @@ export function packageCalls(
         `dcos local's package worker failed: ${(error as Error).message}`,
       );
     }
-    if (reply.ok) return reply.body;
+    if (reply.ok) return new JsonText(reply.text);
     throw new CosmosReply(reply.status, reply.type, reply.message, reply.data);
   };
   return { answer, close: () => calls.close() };

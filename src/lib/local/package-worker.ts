@@ -13,7 +13,8 @@ const answer = answerWith(localPackageManagers(workerData as LocalPackageManager
 
 serveCalls<PackageCall>(async ({ rpc, version, body }): Promise<PackageReply> => {
   try {
-    return { ok: true, body: await answer(rpc, version, body) };
+    // Serialized here: a search of a big repository is megabytes of JSON.
+    return { ok: true, text: JSON.stringify(await answer(rpc, version, body)) };
   } catch (error) {
     const { status, type, message, data } = asReply(error);
     return { ok: false, status, type, message, ...(data !== undefined ? { data } : {}) };
