@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCli, tempDcosDir, type CliResult } from '../helpers/cli.js';
+import { HOSTILE_PACKAGES, sourceRepository } from '../helpers/universe.js';
 import { jsonOf, printed } from './fakes.js';
 
 const SECRET = 'SECRET-CREDENTIALS-e5d2';
@@ -39,35 +40,9 @@ function refused(result: CliResult, code = 1): string {
   return result.stderr.trim();
 }
 
-/** A repository in Universe source layout: one package per entry, its config (if any) and template. */
-function sourceRepository(name: string, packages: Record<string, { config?: unknown; template?: string }>) {
-  const root = join(files, name);
-  for (const [packageName, { config, template }] of Object.entries(packages)) {
-    const version = join(root, 'packages', packageName[0]!.toUpperCase(), packageName, '0');
-    mkdirSync(version, { recursive: true });
-    writeFileSync(
-      join(version, 'package.json'),
-      JSON.stringify({
-        packagingVersion: '4.0',
-        name: packageName,
-        version: '1.0.0',
-        maintainer: 'tests',
-        description: `the ${packageName} package`,
-        tags: [],
-      }),
-    );
-    if (config !== undefined) writeFileSync(join(version, 'config.json'), JSON.stringify(config));
-    writeFileSync(
-      join(version, 'marathon.json.mustache'),
-      template ?? `{"id": "/${packageName}", "cmd": "sleep 1"}`,
-    );
-  }
-  return root;
-}
-
 describe('repo add', () => {
   it('adds no repository it cannot read or use, and says which file and why', async () => {
-    const fifo = sourceRepository('fifo', { piped: {} });
+    const fifo = sourceRepository(join(files, 'fifo'), { piped: {} });
     const fifoFile = join(fifo, 'packages', 'P', 'piped', '0', 'config.json');
     execFileSync('mkfifo', [fifoFile]);
     expect(refused(await pkg('repo', 'add', 'fifo', fifo))).toBe(
@@ -80,14 +55,14 @@ describe('repo add', () => {
       `${zero} is a character device, not a regular file`,
     );
 
-    const leaky = sourceRepository('leaky', { leaky: {} });
+    const leaky = sourceRepository(join(files, 'leaky'), { leaky: {} });
     const leakyFile = join(leaky, 'packages', 'L', 'leaky', '0', 'config.json');
     symlinkSync(join(files, 'credentials.json'), leakyFile);
     expect(refused(await pkg('repo', 'add', 'leaky', leaky))).toContain(
       `${leakyFile} leads outside the repository`,
     );
 
-    const looped = sourceRepository('looped', { looped: {} });
+    const looped = sourceRepository(join(files, 'looped'), { looped: {} });
     const loopFile = join(looped, 'packages', 'L', 'looped', '0', 'config.json');
     symlinkSync('config.json', loopFile);
     expect(refused(await pkg('repo', 'add', 'looped', looped))).toContain(
@@ -104,26 +79,7 @@ describe('repo add', () => {
 });
 
 describe('hostile packages', () => {
-  const root = sourceRepository('hostile', {
-    redos: {
-      config: {
-        type: 'object',
-        properties: {
-          service: {
-            type: 'object',
-            properties: { name: { type: 'string', pattern: '^(a+)+$', default: `${'a'.repeat(30)}!` } },
-          },
-        },
-      },
-    },
-    bomb: {
-      config: {
-        type: 'object',
-        properties: { a: { type: 'array', default: Array.from({ length: 20 }, (_, index) => index) } },
-      },
-      template: `{"id": "/bomb", "cmd": "{{#a}}{{#a}}{{#a}}${'x'.repeat(1_250)}{{/a}}{{/a}}{{/a}}"}`,
-    },
-  });
+  const root = sourceRepository(join(files, 'hostile'), HOSTILE_PACKAGES);
 
   it('checks a ReDoS pattern against its own default at once, and stops a template bomb at 1 MiB', async () => {
     const added = await pkg('repo', 'add', 'hostile', root);

@@ -5,7 +5,7 @@
  * keeps answering meanwhile; a file of the daemon's user outside the repository never reaches a reply or a label.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_UNIVERSE_NAME, REPOSITORIES_FILE } from '../../../src/lib/local/packages.js';
 import { startLocalCluster, type RunningCluster } from '../../../src/lib/local/server.js';
 import { requestType, responseType, type CosmosRpc } from '../../../src/lib/packages/media-types.js';
+import { HOSTILE_PACKAGES, sourceRepository } from '../../helpers/universe.js';
 
 const SECRET = 'SECRET-CREDENTIALS-91c4';
 
@@ -67,35 +68,6 @@ async function marathonAppsText(): Promise<string> {
   return (await send('GET', '/service/marathon/v2/apps?embed=apps.tasks', {})).text;
 }
 
-/** A repository in Universe source layout with one package per entry: its config (if any) and template. */
-function sourceRepository(
-  name: string,
-  packages: Record<string, { config?: unknown; template?: string }>,
-): string {
-  const root = join(dir, name);
-  for (const [packageName, { config, template }] of Object.entries(packages)) {
-    const version = join(root, 'packages', packageName[0]!.toUpperCase(), packageName, '0');
-    mkdirSync(version, { recursive: true });
-    writeFileSync(
-      join(version, 'package.json'),
-      JSON.stringify({
-        packagingVersion: '4.0',
-        name: packageName,
-        version: '1.0.0',
-        maintainer: 'tests',
-        description: `the ${packageName} package`,
-        tags: [],
-      }),
-    );
-    if (config !== undefined) writeFileSync(join(version, 'config.json'), JSON.stringify(config));
-    writeFileSync(
-      join(version, 'marathon.json.mustache'),
-      template ?? `{"id": "/${packageName}", "cmd": "sleep 100"}`,
-    );
-  }
-  return root;
-}
-
 function repositoriesFile(): string | undefined {
   const path = join(dir, REPOSITORIES_FILE);
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
@@ -113,11 +85,11 @@ describe('repository add refuses a repository that cannot be used, and saves not
       names: 'does not exist',
     });
 
-    const fifo = sourceRepository('fifo-universe', { piped: {} });
+    const fifo = sourceRepository(join(dir, 'fifo-universe'), { piped: {} });
     execFileSync('mkfifo', [join(fifo, 'packages', 'P', 'piped', '0', 'config.json')]);
     cases.push({ name: 'fifo', uri: fifo, type: 'RepositoryUriConnection', names: 'config.json is a FIFO' });
 
-    const leaky = sourceRepository('leaky-universe', { leaky: {} });
+    const leaky = sourceRepository(join(dir, 'leaky-universe'), { leaky: {} });
     symlinkSync(join(dir, 'credentials.json'), join(leaky, 'packages', 'L', 'leaky', '0', 'config.json'));
     cases.push({
       name: 'leaky',
@@ -178,25 +150,8 @@ describe('hostile packages', () => {
         { type: 'string', pattern: SLOW_PATTERN, default: 'x'.repeat(4_900) },
       ]),
     );
-    root = sourceRepository('hostile-universe', {
-      redos: {
-        config: {
-          type: 'object',
-          properties: {
-            service: {
-              type: 'object',
-              properties: { name: { type: 'string', pattern: '^(a+)+$', default: `${'a'.repeat(30)}!` } },
-            },
-          },
-        },
-      },
-      bomb: {
-        config: {
-          type: 'object',
-          properties: { a: { type: 'array', default: Array.from({ length: 20 }, (_, index) => index) } },
-        },
-        template: `{"id": "/bomb", "cmd": "{{#a}}{{#a}}{{#a}}${'x'.repeat(1_250)}{{/a}}{{/a}}{{/a}}"}`,
-      },
+    root = sourceRepository(join(dir, 'hostile-universe'), {
+      ...HOSTILE_PACKAGES,
       slow: { config: { type: 'object', properties: slowFields } },
     });
     const added = await rpc('repository.add', { name: 'hostile', uri: root });

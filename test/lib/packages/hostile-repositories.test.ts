@@ -23,6 +23,7 @@ import {
 } from '../../../src/lib/packages/repository-files.js';
 import { loadUniverse } from '../../../src/lib/packages/universe.js';
 import { rejectionOf } from '../../helpers/errors.js';
+import { sourceRepository } from '../../helpers/universe.js';
 
 const noFetch = () => Promise.reject(new Error('no network in this test'));
 const SECRET = 'SECRET-CREDENTIALS-7f3a';
@@ -35,19 +36,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dcos-hostile-'));
   repo = join(dir, 'repo');
   version = join(repo, 'packages', 'H', 'hostile', '0');
-  await mkdir(version, { recursive: true });
-  await writeFile(
-    join(version, 'package.json'),
-    JSON.stringify({
-      packagingVersion: '3.0',
-      name: 'hostile',
-      version: '1.0',
-      maintainer: 'x@example.com',
-      description: 'a package',
-      tags: [],
-    }),
-  );
-  await writeFile(join(version, 'marathon.json.mustache'), '{"id": "hostile", "cmd": "{{cmd}}"}');
+  sourceRepository(repo, { hostile: {} });
   // Outside the repository, readable by whoever loads it.
   await writeFile(join(dir, 'credentials.json'), JSON.stringify({ [SECRET]: { default: SECRET } }));
 });
