@@ -29,7 +29,7 @@ export const MAX_SOURCE_TREE_ENTRIES = 100_000;
 /** Longest a repository download may take, from the request to the last byte. */
 export const REPOSITORY_DOWNLOAD_TIMEOUT_MS = 60_000;
 
-export function unreadable(file: string, reason: string, details: Record<string, unknown> = {}): DcosError {
+function unreadable(file: string, reason: string, details: Record<string, unknown> = {}): DcosError {
   return new DcosError(`${file} ${reason}`, { code: 'repository_unreadable', details: { file, ...details } });
 }
 
@@ -51,7 +51,7 @@ function kindOf(info: Stats): string {
   if (info.isCharacterDevice()) return 'a character device';
   if (info.isBlockDevice()) return 'a block device';
   if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
+  return 'a special file';
 }
 
 function errnoOf(error: unknown): string | undefined {
