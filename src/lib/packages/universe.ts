@@ -256,7 +256,16 @@ async function loadSourceTree(tree: SourceTreeReader, root: string): Promise<Uni
 }
 
 function localPath(uri: string, cwd: string): string {
-  return uri.toLowerCase().startsWith('file:') ? fileURLToPath(uri) : resolve(cwd, uri);
+  if (!uri.toLowerCase().startsWith('file:')) return resolve(cwd, uri);
+  try {
+    return fileURLToPath(uri);
+  } catch (error) {
+    // A host other than localhost, an encoded `/`: a file: URL naming no file here.
+    throw new DcosError(`unsupported repository URI ${uri}: ${(error as Error).message}`, {
+      code: 'unsupported_repository_uri',
+      details: { origin: uri },
+    });
+  }
 }
 
 /**

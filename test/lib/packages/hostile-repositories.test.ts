@@ -136,6 +136,14 @@ describe('a repository that is one index file', () => {
   });
 });
 
+describe('repository URIs', () => {
+  it('refuses a file: URL that names no file here, as an unsupported URI', async () => {
+    const error = await refusal('file://elsewhere.example/repo.json');
+    expect(error.code).toBe('unsupported_repository_uri');
+    expect(error.message).toMatch(/^unsupported repository URI file:\/\/elsewhere\.example\/repo\.json: /);
+  });
+});
+
 describe('the client-side manager', () => {
   it('names the repository and the file, and adds no repository that fails to load', async () => {
     execFileSync('mkfifo', [join(version, 'config.json')]);

@@ -312,6 +312,10 @@ describe('what checking options may cost', () => {
       { path: '/node/children/0', message: 'must be object' },
     ]);
     expect(() => resolveOptions(cassandra())).not.toThrow();
+    const malformed: JsonSchema = { type: 'object', properties: { x: { $ref: '#/definitions/%zz' } } };
+    expect(thrownBy(() => validateOptions(malformed, { x: 1 }), DcosError).message).toMatch(
+      /^the package's config\.json is not a usable JSON schema: /,
+    );
   });
 
   it('refuses an array too long to compare every pair of, when the schema wants unique items', () => {
