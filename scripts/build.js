@@ -154,6 +154,8 @@ rmSync(join(root, 'oclif.manifest.json'), { force: true });
 const entryPoints = [
   join(src, 'main.ts'),
   join(src, 'lib', 'local', 'daemon-main.ts'),
+  // Started by the daemon as a worker thread (package-calls.ts).
+  join(src, 'lib', 'local', 'package-worker.ts'),
   ...commandFiles(join(src, 'commands')),
 ];
 const result = await build({

@@ -12,7 +12,7 @@
 import { DcosError } from '../errors.js';
 import { fieldErrors, HttpError, NetworkError, serverMessage } from '../http/errors.js';
 import { isRecord } from '../json.js';
-import { CosmosError } from '../packages/errors.js';
+import { CosmosError, REPOSITORY_FAILURES } from '../packages/errors.js';
 import {
   CAPABILITIES_TYPE,
   ERROR_TYPE,
@@ -44,6 +44,22 @@ export interface CosmosRoutesOptions {
 
 /** The manager, or a factory called for every request (so each request sees the repositories as they are now). */
 export type ManagerSource = PackageManager | (() => PackageManager | Promise<PackageManager>);
+
+/**
+ * Answers one RPC whose transport checks passed: the response body, or a failure ({@link asReply} turns any
+ * error into Cosmos's). The daemon answers in a worker thread (package-calls.ts); {@link answerWith} in-process.
+ */
+export type CosmosAnswer = (
+  rpc: CosmosRpc,
+  version: number,
+  body: Record<string, unknown>,
+) => Promise<unknown>;
+
+/** Answers with a manager in this thread. */
+export function answerWith(source: ManagerSource): CosmosAnswer {
+  return async (rpc, version, body) =>
+    answer(rpc, version, body, typeof source === 'function' ? await source() : source);
+}
 
 /** A Cosmos failure on the wire. */
 export class CosmosReply extends Error {
@@ -96,11 +112,10 @@ const DESCRIBE_V2_FIELDS = [
 
 /** `/capabilities` and `/package/*` handlers; mount them at those prefixes. */
 export function cosmosRoutes(
-  source: ManagerSource,
+  answerRpc: CosmosAnswer,
   options: CosmosRoutesOptions = {},
 ): { capabilities: Handler; package: Handler } {
   const capabilities = options.capabilities ?? LOCAL_CAPABILITIES;
-  const manager = async (): Promise<PackageManager> => (typeof source === 'function' ? source() : source);
 
   return {
     capabilities: (context) => {
@@ -116,7 +131,7 @@ export function cosmosRoutes(
         checkContentType(rpc, header(context, 'content-type'));
         const version = responseVersion(rpc, header(context, 'accept'));
         const body = await readBody(context);
-        const reply = await answer(rpc, version, body, await manager());
+        const reply = await answerRpc(rpc, version, body);
         send(context, 200, responseType(rpc, version), reply);
       } catch (error) {
         sendError(
@@ -377,6 +392,10 @@ export function asReply(error: unknown): CosmosReply {
       errors: (problems as OptionProblem[]).map(schemaError),
     });
   }
+  if (error instanceof DcosError && REPOSITORY_FAILURES.has(error.code)) {
+    const reply = repositoryReply(error);
+    if (reply) return reply;
+  }
   if (error instanceof HttpError) return marathonFailure(error);
   if (error instanceof NetworkError) {
     return new CosmosReply(502, 'ServiceUnavailable', `Marathon is unavailable: ${error.message}`);
@@ -384,6 +403,46 @@ export function asReply(error: unknown): CosmosReply {
   if (error instanceof DcosError)
     return new CosmosReply(400, errorTypeOf(error.code), error.message, error.details);
   return new CosmosReply(500, 'UnhandledException', error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A repository that cannot be used, in the error types real Cosmos gives when it fetches one: it cannot be
+ * reached or read (`RepositoryUriConnection`), its URI has a scheme it does not read (`UnsupportedRepositoryUri`),
+ * or what it holds does not decode as a repository (`JsonDecodingError`). The message keeps our cause, which
+ * names the file and what is wrong with it.
+ */
+function repositoryReply(error: DcosError): CosmosReply | undefined {
+  const details = isRecord(error.details) ? error.details : {};
+  const repository = isRecord(details.repository) ? details.repository : undefined;
+  if (!repository) return undefined;
+  const { name, uri } = repository as { name: string; uri: string };
+  const cause = typeof details.cause === 'string' ? details.cause : error.message;
+  switch (error.code) {
+    case 'unsupported_repository_uri':
+      return new CosmosReply(
+        400,
+        'UnsupportedRepositoryUri',
+        `Repository URI [${uri}] uses an unsupported scheme. Only http, https and file are supported`,
+        { uri },
+      );
+    case 'invalid_repository':
+      return new CosmosReply(
+        400,
+        'JsonDecodingError',
+        `Unable to decode the JSON value as a Repository: ${cause}`,
+        {
+          typeName: 'Repository',
+          decodingErrorMessage: cause,
+        },
+      );
+    default:
+      return new CosmosReply(
+        400,
+        'RepositoryUriConnection',
+        `Could not access data at URI for repository [${name}]: ${uri}: ${cause}`,
+        { repository: { name, uri }, cause },
+      );
+  }
 }
 
 /** json-schema-validator's report shape, which Cosmos passes on and the CLI's Cosmos client reads back. */
@@ -424,8 +483,13 @@ function errorTypeOf(code: string): string {
     .join('');
 }
 
+/** A response body already written as JSON (by the package worker, so a big one costs this thread nothing). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 function send(context: RouteContext, status: number, contentType: string, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
   context.response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),

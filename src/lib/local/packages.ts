@@ -15,12 +15,12 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { DcosError } from '../errors.js';
 import { HttpClient } from '../http/client.js';
 import { MarathonClient } from '../marathon/client.js';
 import { ClientPackageManager } from '../packages/client-manager.js';
 import { CosmosError } from '../packages/errors.js';
 import { fileRepositoryStore, type RepositoryStore } from '../packages/repositories.js';
+import { downloadWithFetch } from '../packages/repository-files.js';
 import type { PackageManager, Repository, UniversePackage } from '../packages/types.js';
 import { loadUniverse } from '../packages/universe.js';
 import { localUniverseDir } from './install-paths.js';
@@ -29,11 +29,6 @@ export const LOCAL_UNIVERSE_NAME = 'Local Universe';
 export const REPOSITORIES_FILE = 'package-repositories.json';
 /** Remote repositories are fetched again after this long, as Cosmos refreshes its repository cache. */
 const REMOTE_CACHE_MS = 5 * 60_000;
-const FETCH_TIMEOUT_MS = 60_000;
-const UNIVERSE_ACCEPT = [5, 4, 3]
-  .map((version) => `application/vnd.dcos.universe.repo+json;charset=utf-8;version=v${version}`)
-  .concat('application/json;q=0.9', '*/*;q=0.8')
-  .join(',');
 
 export function bundledRepository(): Repository {
   return { name: LOCAL_UNIVERSE_NAME, uri: pathToFileURL(localUniverseDir()).href };
@@ -66,29 +61,7 @@ export function localRepositoryStore(dir: string): RepositoryStore {
   };
 }
 
-async function fetchRepositoryText(url: string): Promise<string> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: { accept: UNIVERSE_ACCEPT },
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
-  } catch (error) {
-    const reason =
-      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error;
-    throw new DcosError(`cannot fetch the Universe repository ${url}: ${String(reason)}`, {
-      code: 'repository_unavailable',
-      details: { uri: url },
-    });
-  }
-  if (!response.ok) {
-    throw new DcosError(`cannot fetch the Universe repository ${url}: HTTP ${response.status}`, {
-      code: 'repository_unavailable',
-      details: { uri: url, status: response.status },
-    });
-  }
-  return response.text();
-}
+const fetchRepositoryText = (url: string, maxBytes: number) => downloadWithFetch(url, { maxBytes });
 
 export interface LocalPackageManagerOptions {
   /** The daemon's state directory. */

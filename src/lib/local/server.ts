@@ -9,10 +9,10 @@ import { systemV1 } from './logs.js';
 import { MarathonApi } from './marathon/api.js';
 import { MesosApi } from './mesos/api.js';
 import { checkRequest } from './guard.js';
+import { packageCalls } from './package-calls.js';
 import { refuse, Router, sendJson, type RouteContext } from './router.js';
 import type { SaveState } from './state-store.js';
 import { ensureToken } from './token.js';
-import type { PackageManager } from '../packages/types.js';
 
 export interface LocalClusterOptions {
   dir: string;
@@ -78,18 +78,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
   });
   const marathon = new MarathonApi(engine);
   const mesos = new MesosApi(engine);
-  // The managers install through this server's own Marathon, whose URL is known once it listens; loaded on the
-  // first package request, so a daemon nobody asks for packages never loads the renderer.
-  let packageManagers: Promise<() => PackageManager> | undefined;
-  const cosmos = cosmosRoutes(async () => {
-    packageManagers ??= import('./packages.js').then(({ localPackageManagers }) =>
-      localPackageManagers({
-        dir: options.dir,
-        clusterUrl: `http://${host}:${engine.masterAddress.port}`,
-        ...(token ? { token } : {}),
-      }),
-    );
-    return (await packageManagers)();
+  // Package work runs in a worker thread (package-calls.ts), started on the first package request: a daemon nobody
+  // asks for packages never starts it. Its managers install through this server's own Marathon, whose URL is
+  // known once it listens.
+  let packages: ReturnType<typeof packageCalls> | undefined;
+  const cosmos = cosmosRoutes((rpc, version, body) => {
+    packages ??= packageCalls({
+      dir: options.dir,
+      clusterUrl: `http://${host}:${engine.masterAddress.port}`,
+      ...(token ? { token } : {}),
+    });
+    return packages.answer(rpc, version, body);
   });
   const router = new Router()
     .mount('/service/marathon', marathon.handle)
@@ -157,6 +156,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
       (closing ??= (async () => {
         server.close();
         server.closeAllConnections();
+        await packages?.close();
         await engine.stop();
       })()),
   };

@@ -5,7 +5,8 @@
  */
 import { DcosError } from '../errors.js';
 import { blockingDeployments, HttpError } from '../http/errors.js';
-import { CosmosError } from './errors.js';
+import { isRecord } from '../json.js';
+import { CosmosError, REPOSITORY_FAILURES } from './errors.js';
 import { installedPackageFromApp } from './labels.js';
 import { normalizeAppId, renderMarathonApp } from './render.js';
 import { addRepository, removeRepository, type RepositoryStore } from './repositories.js';
@@ -38,6 +39,21 @@ export interface ClientPackageManagerDeps {
   noCluster?: string;
 }
 
+/**
+ * A repository's load failure, naming the repository: `details` keep the loader's own (the file, the limit) with
+ * `repository` and the loader's message as `cause`, which dcos local's Cosmos turns into Cosmos's error types.
+ */
+function repositoryFailure(repository: Repository, error: unknown): unknown {
+  if (!(error instanceof DcosError) || error instanceof CosmosError) return error;
+  const own = isRecord(error.details) ? error.details : {};
+  const code = REPOSITORY_FAILURES.has(error.code) ? error.code : 'repository_unavailable';
+  return new DcosError(`repository ${repository.name} (${repository.uri}): ${error.message}`, {
+    code,
+    details: { ...own, repository: { name: repository.name, uri: repository.uri }, cause: error.message },
+    cause: error,
+  });
+}
+
 const DEFAULT_NO_CLUSTER =
   "no cluster is attached; 'dcos package search' and 'describe' work offline, but installing, listing and " +
   "uninstalling need one (see 'dcos cluster setup')";
@@ -48,20 +64,26 @@ export class ClientPackageManager implements PackageManager {
 
   constructor(private readonly deps: ClientPackageManagerDeps) {}
 
-  /** Each repository's packages, fetched once per manager (a failed fetch is retried on the next call). */
-  private universe(uri: string): Promise<UniversePackage[]> {
+  /**
+   * Each repository's packages, fetched once per manager (a failed fetch is retried on the next call). A
+   * repository that cannot be loaded fails naming itself (see {@link repositoryFailure}).
+   */
+  private universe(repository: Repository): Promise<UniversePackage[]> {
+    const { uri } = repository;
     let packages = this.universes.get(uri);
     if (!packages) {
       packages = this.deps.loadUniverse(uri);
       this.universes.set(uri, packages);
       packages.catch(() => this.universes.delete(uri));
     }
-    return packages;
+    return packages.catch((error: unknown) => {
+      throw repositoryFailure(repository, error);
+    });
   }
 
   private async repos(): Promise<RepoPackages[]> {
     const repositories = await this.deps.store.load();
-    const packages = await Promise.all(repositories.map((repository) => this.universe(repository.uri)));
+    const packages = await Promise.all(repositories.map((repository) => this.universe(repository)));
     return repositories.map((repository, index) => ({ repository, packages: packages[index]! }));
   }
 
@@ -189,8 +211,11 @@ export class ClientPackageManager implements PackageManager {
     return this.deps.store.load();
   }
 
+  /** Cosmos's checks first (name, URI, index), then the repository is loaded: only one that loads is saved. */
   async addRepository(repository: Repository, index?: number): Promise<Repository[]> {
     const list = addRepository(await this.deps.store.load(), repository, index);
+    const added = list.find((held) => held.name === repository.name.trim())!;
+    await this.universe(added);
     await this.deps.store.save(list);
     return list;
   }

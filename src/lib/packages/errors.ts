@@ -44,3 +44,12 @@ export function invalidOptionsError(packageName: string, problems: readonly Opti
     details: { errors: problems },
   });
 }
+
+/** The error codes of a repository that cannot be read, fetched or used (universe.ts, repository-files.ts). */
+export const REPOSITORY_FAILURES: ReadonlySet<string> = new Set([
+  'invalid_repository',
+  'repository_not_found',
+  'repository_unreadable',
+  'repository_unavailable',
+  'unsupported_repository_uri',
+]);

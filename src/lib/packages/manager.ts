@@ -45,20 +45,23 @@ export async function openPackageManager(input: OpenPackageManagerInput): Promis
     const { CosmosPackageManager } = await import('./cosmos.js');
     return new CosmosPackageManager(input.http, backend.url);
   }
-  const [{ ClientPackageManager }, { fileRepositoryStore }, { loadUniverse }, { MarathonClient }] =
-    await Promise.all([
-      import('./client-manager.js'),
-      import('./repositories.js'),
-      import('./universe.js'),
-      import('../marathon/client.js'),
-    ]);
-  const fetchText = async (url: string): Promise<string> => {
+  const [
+    { ClientPackageManager },
+    { fileRepositoryStore },
+    { loadUniverse },
+    { MarathonClient },
+    { downloadWithClient },
+  ] = await Promise.all([
+    import('./client-manager.js'),
+    import('./repositories.js'),
+    import('./universe.js'),
+    import('../marathon/client.js'),
+    import('./repository-files.js'),
+  ]);
+  const fetchText = async (url: string, maxBytes: number): Promise<string> => {
     const http = input.http ?? (await input.plainHttp?.());
     if (!http) throw new Error(`no HTTP client to fetch ${url}`);
-    const response = await http.request<unknown>('GET', url, {
-      headers: { accept: 'application/vnd.dcos.universe.repo+json, application/json, */*' },
-    });
-    return typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
+    return downloadWithClient(http, url, { maxBytes });
   };
   return new ClientPackageManager({
     store: fileRepositoryStore(join(input.dcosDir, CLIENT_REPOSITORIES_FILE)),

@@ -10,7 +10,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv-draft-04';
 import { draft04Ajv, type Draft04Ajv } from '../json-schema.js';
 import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
+import { linearPattern, linearRegExpEngine, PatternError, withinPatternTimeLimit } from '../linear-regexp.js';
 import { CosmosError, invalidOptionsError } from './errors.js';
+import { checkSchemaCost, checkUniqueItems } from './schema-cost.js';
 import type { JsonSchema, OptionProblem, UniversePackage } from './types.js';
 
 function escapePointer(segment: string): string {
@@ -105,7 +107,7 @@ function withoutIds(schema: unknown): unknown {
 }
 
 let ajv: Draft04Ajv | undefined;
-const validators = new WeakMap<JsonSchema, ValidateFunction>();
+const validators = new WeakMap<JsonSchema, { validate: ValidateFunction; uniqueItems: boolean }>();
 
 function getAjv(): Draft04Ajv {
   if (ajv) return ajv;
@@ -117,17 +119,79 @@ function getAjv(): Draft04Ajv {
     // Cosmos validated options against them as they are, so do we.
     validateSchema: false,
     addUsedSchema: false,
-    code: { optimize: false },
+    // A package's `pattern`s are matched by RE2 (linear time): JavaScript's backtracking engine can be made to
+    // run for minutes by a pattern like `^(a+)+$`.
+    code: { optimize: false, regExp: linearRegExpEngine },
   });
   return ajv;
 }
 
-function validatorFor(schema: JsonSchema): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
+/** All the pattern work of one validation (compiling the schema's patterns, matching them) stops after this. */
+export const PATTERN_TIME_LIMIT_MS = 3_000;
+
+/** A regular expression of the schema, and the options field it checks (a JSON pointer; `*` for any key). */
+interface SchemaPattern {
+  source: string;
+  field: string;
+}
+
+/** Every `pattern` and `patternProperties` key of `schema`, with the field each one checks. */
+function schemaPatterns(schema: unknown, field = '', found: SchemaPattern[] = []): SchemaPattern[] {
+  if (!isRecord(schema)) return found;
+  if (typeof schema.pattern === 'string') found.push({ source: schema.pattern, field: field || '/' });
+  const children = (map: unknown, at: (key: string) => string) => {
+    if (isRecord(map)) for (const [key, value] of Object.entries(map)) schemaPatterns(value, at(key), found);
+  };
+  if (isRecord(schema.patternProperties)) {
+    for (const source of Object.keys(schema.patternProperties)) found.push({ source, field: `${field}/*` });
+  }
+  children(schema.properties, (key) => `${field}/${escapePointer(key)}`);
+  children(schema.patternProperties, () => `${field}/*`);
+  children(schema.definitions, (key) => `#/definitions/${escapePointer(key)}`);
+  children(schema.dependencies, () => field);
+  for (const keyword of ['additionalProperties', 'additionalItems', 'not']) {
+    schemaPatterns(schema[keyword], keyword === 'not' ? field : `${field}/*`, found);
+  }
+  if (Array.isArray(schema.items))
+    schema.items.forEach((item, index) => schemaPatterns(item, `${field}/${index}`, found));
+  else schemaPatterns(schema.items, `${field}/*`, found);
+  for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
+    const list = schema[keyword];
+    if (Array.isArray(list)) for (const each of list) schemaPatterns(each, field, found);
+  }
+  return found;
+}
+
+/** A pattern refused or stopped, as the package's fault, naming the field it checks. */
+function patternProblem(error: PatternError, patterns: readonly SchemaPattern[]): DcosError {
+  const field = patterns.find((pattern) => pattern.source === error.source)?.field ?? '/';
+  return new DcosError(`the package's config.json pattern for ${field}: ${error.message}`, {
+    code: 'invalid_package_config',
+    details: { path: field, pattern: error.source, problem: error.problem },
+  });
+}
+
+/** `run` within the pattern time limit, a pattern's failure named by its field. */
+function withPatterns<T>(schema: JsonSchema, run: () => T): T {
+  try {
+    return withinPatternTimeLimit(PATTERN_TIME_LIMIT_MS, run);
+  } catch (error) {
+    if (error instanceof PatternError) throw patternProblem(error, schemaPatterns(schema));
+    throw error;
+  }
+}
+
+function validatorFor(schema: JsonSchema): { validate: ValidateFunction; uniqueItems: boolean } {
+  let validator = validators.get(schema);
+  if (!validator) {
+    const { uniqueItems } = checkSchemaCost(schema);
+    // Compiled here first so that a refused pattern is reported by its field, not as an unusable schema.
+    withPatterns(schema, () => schemaPatterns(schema).forEach(({ source }) => linearPattern(source)));
+    let validate: ValidateFunction;
     try {
-      validate = getAjv().compile(withoutIds(schema) as JsonSchema);
+      validate = withPatterns(schema, () => getAjv().compile(withoutIds(schema) as JsonSchema));
     } catch (error) {
+      if (error instanceof DcosError) throw error;
       throw new DcosError(
         `the package's config.json is not a usable JSON schema: ${(error as Error).message}`,
         {
@@ -136,9 +200,10 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
         },
       );
     }
-    validators.set(schema, validate);
+    validator = { validate, uniqueItems };
+    validators.set(schema, validator);
   }
-  return validate;
+  return validator;
 }
 
 function shownValue(value: unknown): string {
@@ -173,8 +238,9 @@ function problemOf(error: ErrorObject): OptionProblem {
 
 /** Every way `options` breaks `schema`, by JSON pointer (`/` for the root); empty when they fit. */
 export function validateOptions(schema: JsonSchema, options: unknown): OptionProblem[] {
-  const validate = validatorFor(schema);
-  if (validate(options)) return [];
+  const { validate, uniqueItems } = validatorFor(schema);
+  if (uniqueItems) checkUniqueItems(options);
+  if (withPatterns(schema, () => validate(options))) return [];
   const seen = new Set<string>();
   const problems: OptionProblem[] = [];
   for (const error of validate.errors ?? []) {

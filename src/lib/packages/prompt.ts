@@ -5,8 +5,9 @@
  */
 import { isIP } from 'node:net';
 
-import { InterruptedError } from '../errors.js';
+import { DcosError, InterruptedError } from '../errors.js';
 import { isRecord } from '../json.js';
+import { linearPattern, PatternError, type LinearPattern } from '../linear-regexp.js';
 import type { JsonSchema } from './types.js';
 
 /** Run on each answer before it is accepted: `true`, or the message to show while asking again. */
@@ -373,6 +374,7 @@ async function askString(field: Field, asker: OptionAsker): Promise<Answer> {
 
 function stringCheck(field: Field, emptyAccepted: boolean): AnswerCheck<string> {
   const { schema } = field;
+  const pattern = typeof schema.pattern === 'string' ? fieldPattern(field, schema.pattern) : undefined;
   return (value) => {
     if (value === '') return emptyCheck(field, emptyAccepted);
     if (typeof schema.minLength === 'number' && [...value].length < schema.minLength) {
@@ -381,9 +383,13 @@ function stringCheck(field: Field, emptyAccepted: boolean): AnswerCheck<string> 
     if (typeof schema.maxLength === 'number' && [...value].length > schema.maxLength) {
       return `Must be at most ${schema.maxLength} characters`;
     }
-    if (typeof schema.pattern === 'string') {
-      const pattern = compilePattern(schema.pattern);
-      if (pattern && !pattern.test(value)) return `Must match the pattern ${schema.pattern}`;
+    if (pattern) {
+      try {
+        if (!pattern.test(value)) return `Must match the pattern ${pattern.source}`;
+      } catch (error) {
+        if (error instanceof PatternError) return `Cannot be checked: ${error.message}`;
+        throw error;
+      }
     }
     const format = typeof schema.format === 'string' ? FORMATS.get(schema.format) : undefined;
     if (format && !format.test(value)) return format.message;
@@ -391,16 +397,19 @@ function stringCheck(field: Field, emptyAccepted: boolean): AnswerCheck<string> 
   };
 }
 
-/** A package's pattern that JavaScript cannot compile is not the user's fault: it is not enforced. */
-function compilePattern(source: string): RegExp | undefined {
+/**
+ * The field's pattern, matched in linear time (see linear-regexp.ts). One that cannot be is the package's fault
+ * and would fail the install's own validation too: refused before the question is asked.
+ */
+function fieldPattern(field: Field, source: string): LinearPattern {
   try {
-    return new RegExp(source, 'u');
-  } catch {
-    try {
-      return new RegExp(source);
-    } catch {
-      return undefined;
-    }
+    return linearPattern(source);
+  } catch (error) {
+    if (!(error instanceof PatternError)) throw error;
+    throw new DcosError(`the package's config.json pattern for ${field.path}: ${error.message}`, {
+      code: 'invalid_package_config',
+      details: { path: field.path, pattern: source, problem: error.problem },
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import Mustache from 'mustache';
 
 import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
+import { formatSize } from '../text.js';
 import { CosmosError } from './errors.js';
 import {
   encodeLabelJson,
@@ -66,20 +67,114 @@ function lookup(context: Record<string, unknown>, dotted: string): unknown {
   return value;
 }
 
+/** Largest Marathon app a template may render: real ones are a few KiB, and Marathon takes one app per POST. */
+export const MAX_RENDERED_BYTES = 1024 * 1024;
+/**
+ * Most template tokens rendered, each repetition of a section counted again: nested sections over arrays can do
+ * billions of steps while writing nothing.
+ */
+export const MAX_RENDER_STEPS = 200_000;
+/** Deepest nesting of sections: each level makes every name lookup below it longer. */
+export const MAX_SECTION_DEPTH = 100;
+
+class RenderLimit extends Error {}
+
+/**
+ * Mustache's renderer, stopped as soon as its output passes `maxChars` characters or its work passes
+ * {@link MAX_RENDER_STEPS}, rather than after building a string of any size. Every piece of output goes through
+ * rawValue, escapedValue or unescapedValue (or a lambda, which counts its own with `emit`).
+ */
+class BoundedWriter extends Mustache.Writer {
+  private produced = 0;
+  private steps = 0;
+
+  constructor(private readonly maxChars: number) {
+    super();
+  }
+
+  emit<T>(text: T): T {
+    if (typeof text === 'string') {
+      this.produced += text.length;
+      if (this.produced > this.maxChars) throw new RenderLimit(tooLargeReason(this.maxChars));
+    }
+    return text;
+  }
+
+  override renderTokens(...args: Parameters<Mustache.Writer['renderTokens']>): string {
+    this.steps += args[0].length + 1;
+    if (this.steps > MAX_RENDER_STEPS) {
+      throw new RenderLimit(
+        `it takes more than ${MAX_RENDER_STEPS} template steps (sections repeat too often)`,
+      );
+    }
+    return super.renderTokens(...args);
+  }
+
+  override rawValue(...args: Parameters<Mustache.Writer['rawValue']>): string {
+    return this.emit(super.rawValue(...args));
+  }
+
+  override escapedValue(...args: Parameters<Mustache.Writer['escapedValue']>): string {
+    return this.emit(super.escapedValue(...args));
+  }
+
+  override unescapedValue(...args: Parameters<Mustache.Writer['unescapedValue']>): string {
+    return this.emit(super.unescapedValue(...args));
+  }
+}
+
+function tooLargeReason(maxBytes: number): string {
+  return `its output passes the ${formatSize(maxBytes)} limit for a Marathon app`;
+}
+
+/** How deep the parsed template's sections nest (Mustache tokens: `[type, name, start, end, children?]`). */
+function sectionDepth(tokens: unknown[]): number {
+  let deepest = 0;
+  const pending: { tokens: unknown[]; depth: number }[] = [{ tokens, depth: 0 }];
+  while (pending.length > 0) {
+    const { tokens: level, depth } = pending.pop()!;
+    deepest = Math.max(deepest, depth);
+    for (const token of level) {
+      const children = Array.isArray(token) ? token[4] : undefined;
+      if (Array.isArray(children)) pending.push({ tokens: children, depth: depth + 1 });
+    }
+  }
+  return deepest;
+}
+
+function renderRefused(pkg: UniversePackage, reason: string, maxBytes: number): DcosError {
+  return new DcosError(`the Marathon template of ${pkg.name} ${pkg.version} was not rendered: ${reason}`, {
+    code: 'template_too_large',
+    details: { packageName: pkg.name, packageVersion: pkg.version, maxBytes },
+  });
+}
+
 function renderTemplate(pkg: UniversePackage, template: string, context: Record<string, unknown>): string {
+  const maxBytes = MAX_RENDERED_BYTES;
+  const about = { packageName: pkg.name, packageVersion: pkg.version };
+  const writer = new BoundedWriter(maxBytes);
   const view = mustacheContext(context) as Record<string, unknown>;
   // `{{#asJson}}service.labels{{/asJson}}` writes the value as JSON (objects and arrays included).
   if (!('asJson' in view)) {
-    view.asJson = () => (name: string) => JSON.stringify(lookup(context, name.trim()) ?? null);
+    view.asJson = () => (name: string) => writer.emit(JSON.stringify(lookup(context, name.trim()) ?? null));
   }
+  let rendered: string;
   try {
-    return Mustache.render(template, view, {}, RAW);
+    const depth = sectionDepth(writer.parse(template) as unknown[]);
+    if (depth > MAX_SECTION_DEPTH) {
+      throw new RenderLimit(`its sections nest ${depth} deep (at most ${MAX_SECTION_DEPTH})`);
+    }
+    rendered = writer.render(template, view, {}, RAW);
   } catch (error) {
+    if (error instanceof RenderLimit) throw renderRefused(pkg, error.message, maxBytes);
     throw new DcosError(
       `the Marathon template of ${pkg.name} ${pkg.version} is not a valid Mustache template: ${(error as Error).message}`,
-      { code: 'invalid_template', details: { packageName: pkg.name, packageVersion: pkg.version } },
+      { code: 'invalid_template', details: about },
     );
   }
+  // Counted in characters while rendering; the limit is in bytes.
+  if (Buffer.byteLength(rendered) > maxBytes) throw renderRefused(pkg, tooLargeReason(maxBytes), maxBytes);
+  return rendered;
 }
 
 // ---------------------------------------------------------------------------------------------------------

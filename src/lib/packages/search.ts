@@ -8,23 +8,44 @@ import { mergeRepositories, type RepoPackages } from './universe.js';
 
 type Predicate = (result: SearchResult) => boolean;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
-/** `*` matches anything and the rest literally, against the whole field and case-sensitively, as in Cosmos. */
-export function wildcardPattern(query: string): RegExp {
-  return new RegExp(`^${query.split('*').map(escapeRegExp).join('.*')}$`);
+/**
+ * `*` matches anything (but a line break) and the rest literally, against the whole field and case-sensitively,
+ * as Cosmos's `^a.*b$` does. Matched without a regular expression: a backtracking engine takes time to the power
+ * of the number of `*`s against a long field, and repositories choose their descriptions.
+ */
+export function wildcardMatcher(query: string): (text: string) => boolean {
+  const parts = query.split('*');
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1);
+  // Neither a literal part nor a `*` can match a line break, unless the query itself holds one.
+  const lineBreaksMatch = LINE_TERMINATOR.test(query);
+  return (text) => {
+    if (!lineBreaksMatch && LINE_TERMINATOR.test(text)) return false;
+    if (parts.length === 1) return text === first;
+    if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) {
+      return false;
+    }
+    // Each middle part at its leftmost place after the one before leaves the most room for the rest.
+    const end = text.length - last.length;
+    let at = first.length;
+    for (const part of middle) {
+      const found = text.indexOf(part, at);
+      if (found === -1 || found + part.length > end) return false;
+      at = found + part.length;
+    }
+    return true;
+  };
 }
 
 function predicateFor(query: string | undefined): Predicate {
   if (query === undefined || query === '') return () => true;
   if (query.includes('*')) {
-    const pattern = wildcardPattern(query);
+    const matches = wildcardMatcher(query);
     return (result) =>
-      pattern.test(result.name) ||
-      pattern.test(result.description) ||
-      result.tags.some((tag) => pattern.test(tag));
+      matches(result.name) || matches(result.description) || result.tags.some((tag) => matches(tag));
   }
   const needle = query.toLowerCase();
   return (result) =>

@@ -3,14 +3,21 @@
  * checkout in Universe's source layout, indexed here the way universe's `scripts/gen_universe.py` does it.
  * Package selection follows Cosmos's `PackageCollection` so that both package managers pick the same package.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { DcosError } from '../errors.js';
-import { isRecord } from '../json.js';
+import { isRecord, nestedDeeperThan } from '../json.js';
 import { editDistance } from '../text.js';
 import { CosmosError } from './errors.js';
+import {
+  DEFAULT_MAX_REPOSITORY_BYTES,
+  readIndexFile,
+  readFailure,
+  repositoryTooLarge,
+  SourceTreeReader,
+} from './repository-files.js';
 import type { Repository, UniversePackage } from './types.js';
 
 export interface RepoPackages {
@@ -19,14 +26,13 @@ export interface RepoPackages {
 }
 
 export interface LoadUniverseDeps {
-  fetchText: (url: string) => Promise<string>;
+  /** The body of an http(s) repository, refused past `maxBytes` (see repository-files.ts's readDownload). */
+  fetchText: (url: string, maxBytes: number) => Promise<string>;
   /** Base of relative paths; the process's working directory by default. */
   cwd?: string;
   /** Largest index (or sum of a source tree's files) accepted, in bytes. */
   maxBytes?: number;
 }
-
-export const DEFAULT_MAX_REPOSITORY_BYTES = 64 * 1024 * 1024;
 
 const PACKAGING_VERSIONS = ['2.0', '3.0', '4.0', '5.0'] as const;
 const OPTIONAL_STRINGS = [
@@ -39,6 +45,8 @@ const OPTIONAL_STRINGS = [
 ] as const;
 const OPTIONAL_BOOLEANS = ['selected', 'framework'] as const;
 const OPTIONAL_OBJECTS = ['resource', 'config', 'command'] as const;
+/** Deepest nesting of objects and arrays in a package entry (Universe's deepest schemas nest about a dozen). */
+export const MAX_PACKAGE_DEPTH = 64;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function invalidRepository(message: string, details: Record<string, unknown>): DcosError {
@@ -64,6 +72,12 @@ function parsePackage(entry: unknown, where: string, position: number): Universe
     });
   };
   if (!isRecord(entry)) return fail('the package', 'an object', entry);
+  // Schemas and resources are walked recursively later (defaults, rendering); a hostile depth would overflow.
+  if (nestedDeeperThan(entry, MAX_PACKAGE_DEPTH)) {
+    throw invalidRepository(`${where}: nests objects and arrays more than ${MAX_PACKAGE_DEPTH} levels deep`, {
+      where,
+    });
+  }
   const pkg: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) if (value !== null) pkg[key] = value;
 
@@ -149,14 +163,6 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-function tooLarge(origin: string, maxBytes: number): DcosError {
-  const limit = maxBytes >= 1024 * 1024 ? `${Math.floor(maxBytes / 1024 / 1024)} MiB` : `${maxBytes} bytes`;
-  return invalidRepository(`Universe repository ${origin} is larger than the ${limit} limit`, {
-    origin,
-    maxBytes,
-  });
-}
-
 function parseJsonText(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
@@ -165,83 +171,48 @@ function parseJsonText(text: string, what: string): unknown {
   }
 }
 
-async function statOrUndefined(path: string) {
-  try {
-    return await stat(path);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
+/** Where the `<Letter>/<name>/<release>` tree starts: `packages`, `repo/packages`, or the root itself. */
+async function packagesRoot(tree: SourceTreeReader): Promise<string | undefined> {
+  for (const candidate of ['packages', join('repo', 'packages')]) {
+    if (await tree.isDirectory(candidate)) return candidate;
   }
-}
-
-/** Where the `<Letter>/<name>/<release>` tree starts: `<dir>/packages`, `<dir>/repo/packages`, or `<dir>` itself. */
-async function packagesRoot(dir: string): Promise<string | undefined> {
-  for (const candidate of [join(dir, 'packages'), join(dir, 'repo', 'packages')]) {
-    if ((await statOrUndefined(candidate))?.isDirectory()) return candidate;
-  }
-  return basename(dir) === 'packages' ? dir : undefined;
-}
-
-async function subdirectories(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-interface SourceBudget {
-  remaining: number;
-  readonly maxBytes: number;
-  readonly origin: string;
-}
-
-async function readBudgeted(path: string, budget: SourceBudget): Promise<string | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  budget.remaining -= bytes.length;
-  if (budget.remaining < 0) throw tooLarge(budget.origin, budget.maxBytes);
-  return bytes.toString('utf8');
+  return basename(tree.root) === 'packages' ? '' : undefined;
 }
 
 async function readJsonObject(
+  tree: SourceTreeReader,
   path: string,
-  budget: SourceBudget,
 ): Promise<Record<string, unknown> | undefined> {
-  const text = await readBudgeted(path, budget);
+  const text = await tree.readText(path);
   if (text === undefined) return undefined;
-  const value = parseJsonText(text, path);
-  if (!isRecord(value)) throw invalidRepository(`${path} must hold a JSON object`, { origin: path });
+  const shown = tree.shown(path);
+  const value = parseJsonText(text, shown);
+  if (!isRecord(value)) throw invalidRepository(`${shown} must hold a JSON object`, { origin: shown });
   return value;
 }
 
-/** One `<release>` directory as gen_universe.py builds its index entry. */
-async function sourcePackage(dir: string, release: number, budget: SourceBudget): Promise<UniversePackage> {
-  const packageFile = join(dir, 'package.json');
-  const metadata = await readJsonObject(packageFile, budget);
+/** One `<release>` directory (relative to the tree's root) as gen_universe.py builds its index entry. */
+async function sourcePackage(tree: SourceTreeReader, dir: string, release: number): Promise<UniversePackage> {
+  const metadata = await readJsonObject(tree, join(dir, 'package.json'));
   if (!metadata) {
+    const packageFile = tree.shown(join(dir, 'package.json'));
     throw invalidRepository(`${packageFile} is missing: every package version needs one`, {
       origin: packageFile,
     });
   }
   // package.json files older than packaging 3.0 had no packagingVersion; Cosmos read those repositories as 2.0.
   const entry: Record<string, unknown> = { packagingVersion: '2.0', ...metadata, releaseVersion: release };
-  const resource = await readJsonObject(join(dir, 'resource.json'), budget);
-  if (resource) entry.resource = withAssetFileUrls(resource, dir);
-  const template = await readBudgeted(join(dir, 'marathon.json.mustache'), budget);
+  const resource = await readJsonObject(tree, join(dir, 'resource.json'));
+  if (resource) entry.resource = withAssetFileUrls(resource, tree.shown(dir));
+  const template = await tree.readText(join(dir, 'marathon.json.mustache'));
   if (template !== undefined) {
     entry.marathon = { v2AppMustacheTemplate: Buffer.from(template, 'utf8').toString('base64') };
   }
-  const config = await readJsonObject(join(dir, 'config.json'), budget);
+  const config = await readJsonObject(tree, join(dir, 'config.json'));
   if (config) entry.config = config;
-  const command = await readJsonObject(join(dir, 'command.json'), budget);
+  const command = await readJsonObject(tree, join(dir, 'command.json'));
   if (command) entry.command = command;
-  return parsePackage(entry, `invalid Universe package ${dir}`, release);
+  return parsePackage(entry, `invalid Universe package ${tree.shown(dir)}`, release);
 }
 
 /**
@@ -262,16 +233,16 @@ function withAssetFileUrls(resource: Record<string, unknown>, dir: string): Reco
   return { ...resource, assets: { ...assets, uris } };
 }
 
-async function loadSourceTree(root: string, budget: SourceBudget): Promise<UniversePackage[]> {
+async function loadSourceTree(tree: SourceTreeReader, root: string): Promise<UniversePackage[]> {
   const found: { name: string; release: number; dir: string }[] = [];
-  for (const letter of await subdirectories(root)) {
-    for (const name of await subdirectories(join(root, letter))) {
-      for (const release of await subdirectories(join(root, letter, name))) {
+  for (const letter of await tree.subdirectories(root)) {
+    for (const name of await tree.subdirectories(join(root, letter))) {
+      for (const release of await tree.subdirectories(join(root, letter, name))) {
         const dir = join(root, letter, name, release);
         if (!/^\d+$/.test(release)) {
           throw invalidRepository(
-            `${dir}: package version directories must be named by their release number (0, 1, 2, ...)`,
-            { origin: dir },
+            `${tree.shown(dir)}: package version directories must be named by their release number (0, 1, 2, ...)`,
+            { origin: tree.shown(dir) },
           );
         }
         found.push({ name, release: Number(release), dir });
@@ -280,58 +251,74 @@ async function loadSourceTree(root: string, budget: SourceBudget): Promise<Unive
   }
   found.sort((a, b) => (a.name === b.name ? a.release - b.release : a.name < b.name ? -1 : 1));
   const packages: UniversePackage[] = [];
-  for (const { dir, release } of found) packages.push(await sourcePackage(dir, release, budget));
+  for (const { dir, release } of found) packages.push(await sourcePackage(tree, dir, release));
   return packages;
 }
 
 function localPath(uri: string, cwd: string): string {
-  return uri.toLowerCase().startsWith('file:') ? fileURLToPath(uri) : resolve(cwd, uri);
+  if (!uri.toLowerCase().startsWith('file:')) return resolve(cwd, uri);
+  try {
+    return fileURLToPath(uri);
+  } catch (error) {
+    // A host other than localhost, an encoded `/`: a file: URL naming no file here.
+    throw new DcosError(`unsupported repository URI ${uri}: ${(error as Error).message}`, {
+      code: 'unsupported_repository_uri',
+      details: { origin: uri },
+    });
+  }
 }
 
 /**
- * The packages of the repository at `uri`: an http(s) URL of an index (fetched through `deps.fetchText`), or a
- * local path / `file:` URL of an index file or of a Universe source directory.
+ * The packages of the repository at `uri`: an http(s) URL of an index (fetched through `deps.fetchText`, which
+ * caps the download), or a local path / `file:` URL of an index file or of a Universe source directory, read
+ * as repository-files.ts allows (regular files inside the repository, sizes capped).
  */
 export async function loadUniverse(uri: string, deps: LoadUniverseDeps): Promise<UniversePackage[]> {
   const maxBytes = deps.maxBytes ?? DEFAULT_MAX_REPOSITORY_BYTES;
   if (/^https?:\/\//i.test(uri)) {
-    const text = await deps.fetchText(uri);
-    if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(uri, maxBytes);
+    const text = await deps.fetchText(uri, maxBytes);
+    if (Buffer.byteLength(text, 'utf8') > maxBytes) throw repositoryTooLarge(uri, maxBytes);
     return parseUniverse(parseJsonText(text, `Universe repository ${uri}`), uri);
   }
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(uri) && !/^file:/i.test(uri)) {
-    throw invalidRepository(
+    throw new DcosError(
       `unsupported repository URI ${uri}: use an http(s) URL, a file: URL or a local path`,
-      { origin: uri },
+      {
+        code: 'unsupported_repository_uri',
+        details: { origin: uri },
+      },
     );
   }
   const path = localPath(uri, deps.cwd ?? process.cwd());
-  const info = await statOrUndefined(path);
-  if (!info) {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    if (!isMissing(error)) throw readFailure(path, error);
     throw new DcosError(`Universe repository ${path} does not exist`, {
       code: 'repository_not_found',
       details: { origin: uri, path },
     });
   }
   if (info.isDirectory()) {
-    const root = await packagesRoot(path);
-    if (!root) {
+    const tree = await SourceTreeReader.open(path, maxBytes);
+    const root = await packagesRoot(tree);
+    if (root === undefined) {
       throw invalidRepository(
         `${path} is not a Universe source directory: expected packages/<Letter>/<name>/<release>/package.json ` +
           'in it or in its repo/ directory',
         { origin: uri, path },
       );
     }
-    return loadSourceTree(root, { remaining: maxBytes, maxBytes, origin: path });
+    return loadSourceTree(tree, root);
   }
-  if (info.size > maxBytes) throw tooLarge(path, maxBytes);
   if (path.toLowerCase().endsWith('.zip')) {
     throw invalidRepository(
       `${path}: zip repositories (DC/OS 1.7 and older) are not supported; use the JSON index or the source directory`,
       { origin: uri, path },
     );
   }
-  const text = await readFile(path, 'utf8');
+  const text = await readIndexFile(path, maxBytes);
   return parseUniverse(parseJsonText(text, `Universe repository ${path}`), path);
 }
 

@@ -143,8 +143,12 @@ describe('ClientPackageManager without a cluster', () => {
     await manager.listVersions('cassandra');
     expect(loads).toEqual([UNIVERSE.uri, EXTRA.uri]);
 
-    await manager.addRepository({ name: 'broken', uri: 'https://broken.example/repo' });
-    await rejectionOf(manager.search(), DcosError);
+    // A failing repository added behind the manager's back (by another process) is tried again each time.
+    await store.save([...(await store.load()), { name: 'broken', uri: 'https://broken.example/repo' }]);
+    const failed = await rejectionOf(manager.search(), DcosError);
+    expect(failed.message).toBe(
+      'repository broken (https://broken.example/repo): cannot fetch the Universe repository https://broken.example/repo',
+    );
     await rejectionOf(manager.search(), DcosError);
     expect(loads.filter((uri) => uri === 'https://broken.example/repo')).toHaveLength(2);
     expect(store.saved).toBe(1);
@@ -307,5 +311,24 @@ describe('ClientPackageManager repositories', () => {
       /Repository name \[extra\] is not present/,
     );
     expect(store.saved).toBe(2);
+  });
+
+  it('loads a repository before adding it: one that fails is not saved, and the error names it', async () => {
+    const { manager, store, loads } = setup({ marathon: null, repositories: [UNIVERSE] });
+    const broken = { name: 'broken', uri: 'https://broken.example/repo' };
+    const error = await rejectionOf(manager.addRepository(broken), DcosError);
+    expect(error.code).toBe('repository_unavailable');
+    expect(error.message).toBe(
+      'repository broken (https://broken.example/repo): cannot fetch the Universe repository https://broken.example/repo',
+    );
+    expect(error.details).toMatchObject({ repository: broken });
+    expect(loads).toEqual([broken.uri]);
+    expect(store.saved).toBe(0);
+    expect(await manager.repositories()).toEqual([UNIVERSE]);
+    // Cosmos's own checks come first: a duplicate is refused without loading anything.
+    await expect(manager.addRepository({ name: 'Universe', uri: broken.uri })).rejects.toThrow(
+      /Repository name \[Universe\] is already present/,
+    );
+    expect(loads).toEqual([broken.uri]);
   });
 });

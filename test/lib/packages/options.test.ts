@@ -213,3 +213,120 @@ describe('resolveOptions', () => {
     );
   });
 });
+
+describe('options schema patterns', () => {
+  const redos = (value: string, pattern = '^(a+)+$') =>
+    stubPackage({
+      name: 'redos',
+      config: {
+        type: 'object',
+        properties: {
+          service: { type: 'object', properties: { name: { type: 'string', pattern, default: value } } },
+        },
+      },
+    });
+
+  it("checks ^(a+)+$ against the package's own 31-character default at once, naming the field", () => {
+    const started = Date.now();
+    const error = thrownBy(() => resolveOptions(redos(`${'a'.repeat(30)}!`)), UsageError);
+    expect(error.message).toBe('options for redos are invalid: /service/name: must match pattern "^(a+)+$"');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(resolveOptions(redos('aaaa'))).toEqual({ service: { name: 'aaaa' } });
+  });
+
+  it('refuses a pattern RE2 cannot match in linear time, naming the package and the field (exit 1)', () => {
+    const error = thrownBy(() => resolveOptions(redos('ab', '^(?=a)\\w+$')), DcosError);
+    expect(error).not.toBeInstanceOf(UsageError);
+    expect(error.exitCode).toBe(1);
+    expect(error.code).toBe('invalid_package_config');
+    expect(error.message).toMatch(
+      /^redos 1\.0\.0: the package's config\.json pattern for \/service\/name: the pattern \^\(\?=a\)\\w\+\$ cannot be matched in linear time/,
+    );
+  });
+
+  it('matches patternProperties keys with RE2 too, and names the map they check', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        env: {
+          type: 'object',
+          patternProperties: { '^(x+x+)+y$': { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
+    };
+    const started = Date.now();
+    expect(validateOptions(schema, { env: { [`${'x'.repeat(40)}`]: 'v' } })).toEqual([
+      { path: `/env/${'x'.repeat(40)}`, message: 'is not allowed' },
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const refused: JsonSchema = {
+      type: 'object',
+      properties: { env: { type: 'object', patternProperties: { '(a)\\1': { type: 'string' } } } },
+    };
+    expect(thrownBy(() => validateOptions(refused, { env: {} }), DcosError).message).toContain(
+      "the package's config.json pattern for /env/*: the pattern (a)\\1 cannot be matched",
+    );
+  });
+});
+
+describe('what checking options may cost', () => {
+  /** Definitions d1..dN, each anyOf the one before twice: 2^N checks of one value if followed naively. */
+  function doubling(levels: number): JsonSchema {
+    const definitions: Record<string, unknown> = { d0: { type: 'string', minLength: 1 } };
+    for (let level = 1; level <= levels; level += 1) {
+      const before = { $ref: `#/definitions/d${level - 1}` };
+      definitions[`d${level}`] = { anyOf: [before, before] };
+    }
+    return { type: 'object', definitions, properties: { x: { $ref: `#/definitions/d${levels}` } } };
+  }
+
+  it('refuses a schema whose $refs multiply the checks, before Ajv runs them', () => {
+    expect(validateOptions(doubling(8), { x: 'ok' })).toEqual([]);
+    const started = Date.now();
+    const error = thrownBy(
+      () => resolveOptions(stubPackage({ name: 'doubling', config: doubling(30) }), { x: '' }),
+      DcosError,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toBe(
+      "doubling 1.0.0: the package's config.json is too complex to check options against: its subschemas, " +
+        'each $ref counted where it is used, number more than 100000',
+    );
+  });
+
+  it('still checks recursive schemas, and the real packages', () => {
+    const tree: JsonSchema = {
+      type: 'object',
+      properties: { node: { $ref: '#/definitions/node' } },
+      definitions: {
+        node: {
+          type: 'object',
+          properties: { children: { type: 'array', items: { $ref: '#/definitions/node' } } },
+        },
+      },
+    };
+    expect(validateOptions(tree, { node: { children: [{ children: [] }] } })).toEqual([]);
+    expect(validateOptions(tree, { node: { children: [5] } })).toEqual([
+      { path: '/node/children/0', message: 'must be object' },
+    ]);
+    expect(() => resolveOptions(cassandra())).not.toThrow();
+    const malformed: JsonSchema = { type: 'object', properties: { x: { $ref: '#/definitions/%zz' } } };
+    expect(thrownBy(() => validateOptions(malformed, { x: 1 }), DcosError).message).toMatch(
+      /^the package's config\.json is not a usable JSON schema: /,
+    );
+  });
+
+  it('refuses an array too long to compare every pair of, when the schema wants unique items', () => {
+    const schema: JsonSchema = { type: 'object', properties: { a: { type: 'array', uniqueItems: true } } };
+    const items = (count: number) => Array.from({ length: count }, (_, index) => ({ index }));
+    expect(validateOptions(schema, { a: items(100) })).toEqual([]);
+    const started = Date.now();
+    const error = thrownBy(() => validateOptions(schema, { a: items(50_000) }), DcosError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.message).toBe(
+      'options for a schema with unique items may hold arrays of at most 5000 items; /a has 50000',
+    );
+  });
+});

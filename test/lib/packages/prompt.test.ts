@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 
 import { describe, expect, it, vi } from 'vitest';
 
-import { InterruptedError } from '../../../src/lib/errors.js';
+import { DcosError, InterruptedError } from '../../../src/lib/errors.js';
 import {
   askOptions,
   changedOptions,
@@ -21,6 +21,7 @@ import {
 } from '../../../src/lib/packages/prompt.js';
 import type { JsonSchema } from '../../../src/lib/packages/types.js';
 import { ROOT } from '../../helpers/cli.js';
+import { rejectionOf } from '../../helpers/errors.js';
 
 /** nginx 1.8.1's config defaults (its two optional settings without a default are absent). */
 const NGINX_DEFAULTS = {
@@ -355,6 +356,33 @@ describe('askOptions validation', () => {
       slug: 'abc',
       code: 'abc',
     });
+  });
+
+  it('checks a backtracking-prone pattern at once, and refuses one RE2 cannot match before asking', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        service: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } },
+      },
+    };
+    const asker = new ScriptedAsker({ 'service.name': [`${'a'.repeat(30)}!`, 'aaa'] });
+    const started = Date.now();
+    expect(await askOptions(schema, asker)).toEqual({ service: { name: 'aaa' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(asker.rejected.map(({ message }) => message)).toEqual(['Must match the pattern ^(a+)+$']);
+
+    const lookahead = {
+      type: 'object',
+      properties: {
+        service: { type: 'object', properties: { name: { type: 'string', pattern: '^(?!x)' } } },
+      },
+    };
+    const refusing = new ScriptedAsker({});
+    const error = await rejectionOf(askOptions(lookahead, refusing), DcosError);
+    expect(error.message).toMatch(
+      /^the package's config\.json pattern for service\.name: the pattern \^\(\?!x\) cannot be matched in linear time/,
+    );
+    expect(refusing.asked).toEqual([]);
   });
 });
 

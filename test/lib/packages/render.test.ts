@@ -326,6 +326,50 @@ describe('renderMarathonApp: templates', () => {
     const error = thrownBy(() => render(helloworldPackage(), { port: 'x' }), UsageError);
     expect(error.message).toBe('options for helloworld are invalid: /port: must be integer');
   });
+
+  /** A package whose template repeats sections over an array default of `count` items. */
+  function expanding(template: string, count = 100): UniversePackage {
+    return stubPackage({
+      name: 'bomb',
+      config: {
+        type: 'object',
+        properties: { a: { type: 'array', default: Array.from({ length: count }, (_, index) => index) } },
+      },
+      marathon: templateOf(template),
+    });
+  }
+
+  it('stops a nested expansion at the 1 MiB limit instead of rendering 10 MB first', () => {
+    // 20 x 20 x 20 repetitions of 1,250 characters: 10 MB if rendered in full.
+    const bomb = expanding(
+      `{"id": "x", "cmd": "{{#a}}{{#a}}{{#a}}${'x'.repeat(1_250)}{{/a}}{{/a}}{{/a}}"}`,
+      20,
+    );
+    const started = Date.now();
+    const error = thrownBy(() => render(bomb), DcosError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.code).toBe('template_too_large');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toBe(
+      'the Marathon template of bomb 1.0.0 was not rendered: its output passes the 1 MiB limit for a Marathon app',
+    );
+    // {{#asJson}} output counts too.
+    const json = expanding('{"id": "x", "cmd": "{{#a}}{{#a}}{{#asJson}}a{{/asJson}}{{/a}}{{/a}}"}', 200);
+    expect(thrownBy(() => render(json), DcosError).code).toBe('template_too_large');
+  });
+
+  it('stops sections that repeat without writing anything, and sections nested too deep', () => {
+    const silent = expanding('{"id": "x"{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}}');
+    const started = Date.now();
+    expect(thrownBy(() => render(silent), DcosError).message).toMatch(
+      /was not rendered: it takes more than \d+ template steps \(sections repeat too often\)$/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const deep = expanding(`{"id": "x"${'{{#a}}'.repeat(101)}${'{{/a}}'.repeat(101)}}`, 1);
+    expect(thrownBy(() => render(deep), DcosError).message).toMatch(
+      /its sections nest 101 deep \(at most 100\)$/,
+    );
+  });
 });
 
 describe('jsonErrorOffset and normalizeAppId', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { searchPackages, wildcardPattern } from '../../../src/lib/packages/search.js';
+import { searchPackages, wildcardMatcher } from '../../../src/lib/packages/search.js';
 import type { RepoPackages } from '../../../src/lib/packages/universe.js';
-import { stubPackage, v3Repo } from './fixtures.js';
+import { stubPackage, UNIVERSE, v3Repo } from './fixtures.js';
 
 const names = (repos: RepoPackages[], query?: string) =>
   searchPackages(repos, query).map((result) => result.name);
@@ -51,7 +51,22 @@ describe('searchPackages on the Cosmos test repository', () => {
     expect(names(repos, '*')).toEqual(['cassandra', 'nginx']);
     expect(names(repos, 'c.ssandra*')).toEqual([]);
     expect(names(repos, '*web*')).toEqual(['nginx']);
-    expect(wildcardPattern('a.b*(c)').source).toBe('^a\\.b.*\\(c\\)$');
+    const matches = wildcardMatcher('a.b*(c)');
+    expect(['a.b(c)', 'a.bxyz(c)', 'axb(c)', 'a.b(c)x', 'a.b\n(c)'].map(matches)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(['ab', 'aXbYb', 'a', 'b'].map(wildcardMatcher('a*b*b'))).toEqual([false, true, false, false]);
+  });
+
+  it('matches many wildcards against a long description at once (no backtracking)', () => {
+    const long = stubPackage({ name: 'long', description: `${'a'.repeat(200_000)}c` });
+    const started = Date.now();
+    expect(names([{ repository: UNIVERSE, packages: [long] }], '*a*a*a*a*a*a*a*b')).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

@@ -306,13 +306,13 @@ describe('loadUniverse', () => {
     await writeFile(index, fixtureText('test-v3-repo-up-to-1.8.json'));
     const limits = { fetchText: async () => readFile(index, 'utf8'), maxBytes: 1024 };
     const file = await rejectionOf(loadUniverse(index, limits), DcosError);
-    expect(file.message).toBe(`Universe repository ${index} is larger than the 1024 bytes limit`);
+    expect(file.message).toBe(`Universe repository ${index} is larger than the 1 KiB limit`);
     const download = await rejectionOf(loadUniverse('https://universe.example/repo', limits), DcosError);
     expect(download.message).toContain('https://universe.example/repo is larger than');
     await rm(index);
     const tree = await rejectionOf(loadUniverse(await sourceTree(), limits), DcosError);
-    expect(tree.code).toBe('invalid_repository');
-    expect(tree.message).toContain('is larger than the 1024 bytes limit');
+    expect(tree.code).toBe('repository_unreadable');
+    expect(tree.message).toContain('is larger than the 1 KiB limit');
   });
 
   it('fetches http(s) repositories through fetchText', async () => {
