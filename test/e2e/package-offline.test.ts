@@ -3,7 +3,7 @@
  * $DCOS_DIR (a Universe index file and the bundled source-layout repository), searching, describing and
  * rendering; installing needs a cluster and says so.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -180,4 +180,26 @@ describe('dcos package without a cluster', () => {
     expect(noTerminal.code).toBe(2);
     expect(noTerminal.stderr).toMatch(/--yes/);
   });
+});
+
+describe('dcos package repo add from several processes at once', () => {
+  it('keeps every repository: 6 concurrent adds of different repositories', async () => {
+    const ownEnv = { DCOS_DIR: tempDcosDir() };
+    const names = Array.from({ length: 6 }, (_, index) => `copy-${index}`);
+    const copies = names.map((name) => {
+      const file = join(ownEnv.DCOS_DIR, `${name}.json`);
+      writeFileSync(file, readFileSync(INDEX));
+      return file;
+    });
+    const results = await Promise.all(
+      names.map((name, index) =>
+        runCli(['package', 'repo', 'add', name, copies[index] as string], { env: ownEnv, timeoutMs: 30_000 }),
+      ),
+    );
+    for (const result of results) expect(result.code, printed(result)).toBe(0);
+    const list = jsonOf<{ repositories: Array<{ name: string }> }>(
+      await runCli(['package', 'repo', 'list', '--json'], { env: ownEnv }),
+    );
+    expect(list.repositories.map((repository) => repository.name).sort()).toEqual(names);
+  }, 90_000);
 });

@@ -40,24 +40,26 @@ export function bundledRepository(): Repository {
  */
 export function localRepositoryStore(dir: string): RepositoryStore {
   const file = fileRepositoryStore(join(dir, REPOSITORIES_FILE));
+  const withBundled = (list: Repository[]): Repository[] => {
+    const bundled = bundledRepository();
+    const at = list.findIndex((repository) => repository.name === bundled.name);
+    if (at === -1) return [bundled, ...list.filter((repository) => repository.uri !== bundled.uri)];
+    return list.map((repository, index) => (index === at ? bundled : repository));
+  };
+  const keepsBundled = (list: Repository[]): Repository[] => {
+    if (!list.some((repository) => repository.name === LOCAL_UNIVERSE_NAME)) {
+      throw new CosmosError(
+        'RepositoryNotDeletable',
+        `Repository [${LOCAL_UNIVERSE_NAME}] is bundled with dcos local and cannot be removed`,
+        { name: LOCAL_UNIVERSE_NAME },
+      );
+    }
+    return list;
+  };
   return {
-    async load() {
-      const bundled = bundledRepository();
-      const list = await file.load();
-      const at = list.findIndex((repository) => repository.name === bundled.name);
-      if (at === -1) return [bundled, ...list.filter((repository) => repository.uri !== bundled.uri)];
-      return list.map((repository, index) => (index === at ? bundled : repository));
-    },
-    async save(list) {
-      if (!list.some((repository) => repository.name === LOCAL_UNIVERSE_NAME)) {
-        throw new CosmosError(
-          'RepositoryNotDeletable',
-          `Repository [${LOCAL_UNIVERSE_NAME}] is bundled with dcos local and cannot be removed`,
-          { name: LOCAL_UNIVERSE_NAME },
-        );
-      }
-      await file.save(list);
-    },
+    load: async () => withBundled(await file.load()),
+    save: (list) => file.save(keepsBundled(list)),
+    update: (change) => file.update((current) => keepsBundled(change(withBundled(current)))),
   };
 }
 

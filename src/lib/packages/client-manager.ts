@@ -211,20 +211,23 @@ export class ClientPackageManager implements PackageManager {
     return this.deps.store.load();
   }
 
-  /** Cosmos's checks first (name, URI, index), then the repository is loaded: only one that loads is saved. */
+  /**
+   * Cosmos's checks first (name, URI, index), then the repository is loaded: only one that loads is saved. The
+   * checks run again on the list as it is when saved, since another command may have changed it meanwhile.
+   */
   async addRepository(repository: Repository, index?: number): Promise<Repository[]> {
     const list = addRepository(await this.deps.store.load(), repository, index);
     const added = list.find((held) => held.name === repository.name.trim())!;
     await this.universe(added);
-    await this.deps.store.save(list);
-    return list;
+    return this.deps.store.update((current) => addRepository(current, repository, index));
   }
 
   async removeRepository(name: string): Promise<Repository[]> {
-    const before = await this.deps.store.load();
-    const list = removeRepository(before, name);
-    await this.deps.store.save(list);
-    const removed = before.find((repository) => repository.name === name);
+    let removed: Repository | undefined;
+    const list = await this.deps.store.update((before) => {
+      removed = before.find((repository) => repository.name === name);
+      return removeRepository(before, name);
+    });
     if (removed) this.universes.delete(removed.uri);
     return list;
   }

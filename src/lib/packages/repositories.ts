@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 
 import { DcosError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { withFileLock } from '../fs-lock.js';
 import { isRecord } from '../json.js';
 import { CosmosError } from './errors.js';
 import type { Repository } from './types.js';
@@ -14,6 +15,11 @@ import type { Repository } from './types.js';
 export interface RepositoryStore {
   load(): Promise<Repository[]>;
   save(list: Repository[]): Promise<void>;
+  /**
+   * Replaces the list with what `change` makes of the list as it is now, so that two commands changing it at
+   * once (CI jobs adding repositories) do not lose one change.
+   */
+  update(change: (current: Repository[]) => Repository[]): Promise<Repository[]>;
 }
 
 function malformed(path: string, reason: string): DcosError {
@@ -38,7 +44,7 @@ export function parseRepositoryList(data: unknown, path: string): Repository[] {
 
 /** A repository list kept in the JSON file at `path`; no file yet means no repositories. */
 export function fileRepositoryStore(path: string): RepositoryStore {
-  return {
+  const store: RepositoryStore = {
     async load() {
       let text: string;
       try {
@@ -59,7 +65,14 @@ export function fileRepositoryStore(path: string): RepositoryStore {
       const repositories = list.map(({ name, uri }) => ({ name, uri }));
       await writeFileAtomic(path, `${JSON.stringify({ repositories }, null, 2)}\n`);
     },
+    update: (change) =>
+      withFileLock(path, async () => {
+        const next = change(await store.load());
+        await store.save(next);
+        return next;
+      }),
   };
+  return store;
 }
 
 /**

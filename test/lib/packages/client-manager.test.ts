@@ -60,6 +60,11 @@ class MemoryStore implements RepositoryStore {
     this.saved += 1;
     this.list = [...list];
   }
+  async update(change: (current: Repository[]) => Repository[]) {
+    const next = change(await this.load());
+    await this.save(next);
+    return next;
+  }
 }
 
 const UNIVERSE: Repository = { name: 'Universe', uri: 'https://universe.example/repo' };
