@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 
 import { DcosError, UsageError } from '../errors.js';
+import { formatSize } from '../text.js';
 
 export const DEFAULT_MAX_DEFINITION_BYTES = 1024 * 1024;
 
@@ -104,13 +105,6 @@ function urlPathname(url: string): string {
   } catch {
     return '';
   }
-}
-
-function formatSize(bytes: number): string {
-  const MiB = 1024 * 1024;
-  if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
 }
 
 function tooLarge(origin: string, maxBytes: number, what: string): UsageError {
