@@ -68,12 +68,12 @@ export abstract class MarathonCommand<T extends typeof Command> extends DcosComm
       fetchUrl: async (url) => {
         const response = await (
           await this.http()
-        ).request<unknown>('GET', url, {
+        ).request<string>('GET', url, {
           acceptStatus: () => true,
           headers: { accept: 'application/json, application/yaml, text/plain, */*' },
+          expect: 'text',
         });
-        const body = typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
-        return { status: response.status, body };
+        return { status: response.status, body: response.data };
       },
     });
   }

@@ -55,10 +55,11 @@ export async function openPackageManager(input: OpenPackageManagerInput): Promis
   const fetchText = async (url: string): Promise<string> => {
     const http = input.http ?? (await input.plainHttp?.());
     if (!http) throw new Error(`no HTTP client to fetch ${url}`);
-    const response = await http.request<unknown>('GET', url, {
+    const response = await http.request<string>('GET', url, {
       headers: { accept: 'application/vnd.dcos.universe.repo+json, application/json, */*' },
+      expect: 'text',
     });
-    return typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
+    return response.data;
   };
   return new ClientPackageManager({
     store: fileRepositoryStore(join(input.dcosDir, CLIENT_REPOSITORIES_FILE)),
