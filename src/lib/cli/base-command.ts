@@ -150,6 +150,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
       {
         json: this.json,
         verbose: this.verbose,
+        canForce: 'force' in (this.ctor.flags ?? {}),
       },
     );
     process.stderr.write(rendered.text);

@@ -39,11 +39,18 @@ export function oneLine(text: string): string {
   return `${head.replace(/:$/, '')}: ${items.join('; ')}`;
 }
 
+export interface RenderOptions {
+  json: boolean;
+  verbose: boolean;
+  /** The command takes --force, so advice to retry with it is worth giving. */
+  canForce?: boolean;
+}
+
 /**
  * The one place that turns any thrown value into what the user sees and the exit code:
  * 0 ok, 1 failure, 2 usage error, 130 interrupted. Stack traces only with --verbose.
  */
-export function renderError(error: unknown, options: { json: boolean; verbose: boolean }): RenderedError {
+export function renderError(error: unknown, options: RenderOptions): RenderedError {
   let code: string;
   let message: string;
   let exitCode: number;
@@ -51,6 +58,7 @@ export function renderError(error: unknown, options: { json: boolean; verbose: b
   let debug: string | undefined;
   if (error instanceof DcosError) {
     ({ code, message, exitCode, details, debug } = error);
+    if (options.canForce && error.forceHint) message += error.forceHint;
   } else if (oclifExit(error) !== undefined) {
     // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
     const exit = oclifExit(error) as number;

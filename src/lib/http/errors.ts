@@ -22,8 +22,8 @@ export class HttpError extends DcosError {
   readonly body: unknown;
 
   constructor(failure: HttpFailure) {
-    const { message, code, details } = describeHttpFailure(failure);
-    super(message, { code, details });
+    const { message, code, details, forceHint } = describeHttpFailure(failure);
+    super(message, { code, details, ...(forceHint ? { forceHint } : {}) });
     this.name = 'HttpError';
     this.status = failure.status;
     this.method = failure.method;
@@ -104,6 +104,7 @@ export function describeHttpFailure(failure: HttpFailure): {
   message: string;
   code: string;
   details?: unknown;
+  forceHint?: string;
 } {
   const { status, method, url, body } = failure;
   const reason = serverMessage(body);
@@ -131,7 +132,8 @@ export function describeHttpFailure(failure: HttpFailure): {
           details: { deployments },
           message:
             `blocked by deployment${plural} ${ids} in progress; wait for ${plural ? 'them' : 'it'} ` +
-            `(\`dcos marathon deployment watch ${deployments[0]}\`) or retry with --force`,
+            `(\`dcos marathon deployment watch ${deployments[0]}\`)`,
+          forceHint: ' or retry with --force',
         };
       }
       return { code: 'conflict', message: reason ?? `conflict: ${where}` };

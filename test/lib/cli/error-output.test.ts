@@ -40,7 +40,7 @@ describe('renderError', () => {
       url: 'http://m/v2/apps/web',
       body: { message: 'App is locked', deployments: [{ id: 'd-1' }] },
     });
-    const { text, exitCode } = renderError(conflict, json);
+    const { text, exitCode } = renderError(conflict, { ...json, canForce: true });
     expect(exitCode).toBe(1);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.trim().split('\n')).toHaveLength(1);
@@ -48,6 +48,21 @@ describe('renderError', () => {
     expect(parsed.error.code).toBe('conflict');
     expect(parsed.error.message).toContain('--force');
     expect(parsed.error.details).toEqual({ deployments: ['d-1'] });
+  });
+
+  it('advises --force on a 409 only to a command that takes --force', () => {
+    const conflict = new HttpError({
+      status: 409,
+      method: 'GET',
+      url: 'http://m/v2/apps',
+      body: { message: 'locked', deployments: [{ id: 'd-1' }] },
+    });
+    const advice = 'or retry with --force';
+    expect(renderError(conflict, { ...human, canForce: true }).text).toContain(advice);
+    expect(renderError(conflict, human).text).toBe(
+      'Error: blocked by deployment d-1 in progress; wait for it (`dcos marathon deployment watch d-1`)\n',
+    );
+    expect(JSON.parse(renderError(conflict, json).text).error.message).not.toContain('--force');
   });
 
   it('labels unexpected exceptions as internal errors', () => {
