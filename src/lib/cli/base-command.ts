@@ -4,6 +4,7 @@ import { ClusterStore, dcosDir, resolveCluster, type ResolvedCluster } from '../
 import type { Settings } from '../config/keys.js';
 import { DcosError, InterruptedError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { escapeControlCharacters } from '../text.js';
 import { renderError } from './error-output.js';
 import { formatJson } from './output.js';
 
@@ -106,8 +107,18 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
       signal: this.abortController.signal,
       userAgent: `dcos-cli/${this.config.version}`,
       warn: (message: string) => this.warnLine(message),
-      ...(this.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+      ...(this.verbose
+        ? { log: (line: string) => process.stderr.write(`${escapeControlCharacters(line)}\n`) }
+        : {}),
     };
+  }
+
+  /**
+   * Human output. Much of it is server text (ids, commands, notes); shown escaped, its control characters
+   * cannot colour, move or clear the user's terminal. Line breaks stay: some output spans lines on purpose.
+   */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(escapeControlCharacters(message, { keepLineBreaks: true }), ...args);
   }
 
   /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
@@ -121,12 +132,12 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     if (this.warned.has(message)) return;
     this.warned.add(message);
     if (this.json) process.stderr.write(`${JSON.stringify({ warning: message })}\n`);
-    else process.stderr.write(`Warning: ${message}\n`);
+    else process.stderr.write(`Warning: ${escapeControlCharacters(message)}\n`);
   }
 
   /** Progress for humans on a terminal; silent in pipes and with --json. */
   protected progress(message: string): void {
-    if (process.stderr.isTTY && !this.json) process.stderr.write(`${message}\n`);
+    if (process.stderr.isTTY && !this.json) process.stderr.write(`${escapeControlCharacters(message)}\n`);
   }
 
   private interrupt(): void {

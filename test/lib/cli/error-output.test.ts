@@ -65,6 +65,30 @@ describe('renderError', () => {
     expect(JSON.parse(renderError(conflict, json).text).error.message).not.toContain('--force');
   });
 
+  it('shows control characters from a server escaped: one line, no terminal codes', () => {
+    const hostile = new HttpError({
+      status: 422,
+      method: 'POST',
+      url: 'http://m/v2/apps',
+      body: {
+        message: 'Object is not valid\n\u001b[31mError: fake second line\u001b[0m',
+        details: [{ path: '/id\r', errors: ['bad\u0007', '\u009b2J\u202eevil'] }],
+      },
+    });
+    const { text } = renderError(hostile, human);
+    expect(text).toBe(
+      'Error: Object is not valid\\n\\x1b[31mError: fake second line\\x1b[0m: ' +
+        '/id\\r: bad\\x07, \\x9b2J\\u202eevil\n',
+    );
+    // eslint-disable-next-line no-control-regex
+    expect(text.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    const verbose = renderError(hostile, { json: false, verbose: true }).text;
+    expect(verbose).not.toContain('\u001b');
+    // --json was escaped by JSON already and stays byte for byte what JSON.stringify gives.
+    const parsed = JSON.parse(renderError(hostile, json).text) as { error: { message: string } };
+    expect(parsed.error.message).toBe(hostile.message);
+  });
+
   it('labels unexpected exceptions as internal errors', () => {
     const { text, exitCode } = renderError(
       new TypeError("Cannot read properties of undefined (reading 'x')"),
