@@ -8,6 +8,16 @@ import { escapeControlCharacters } from '../text.js';
 import { renderError } from './error-output.js';
 import { formatJson } from './output.js';
 
+/** For --verbose: why a stored secret is not sent (never the secret itself). */
+function credentialNotice(cluster: ResolvedCluster): string {
+  const { stored, effective } = cluster.urlOverride ?? { stored: '', effective: '' };
+  const sent = cluster.settings['core.dcos_acs_token'] ? 'only DCOS_ACS_TOKEN is' : 'no credentials are';
+  return (
+    `DCOS_URL ${effective} is not the origin of cluster ${cluster.name} (${stored}): ` +
+    `its stored credentials stay there; ${sent} sent to ${new URL(effective).origin}`
+  );
+}
+
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof DcosCommand)['baseFlags'] & T['flags']
 >;
@@ -97,6 +107,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     this.clientPromise ??= (async () => {
       const { clusterClient } = await import('../http/cluster-client.js');
       const cluster = await this.cluster();
+      if (cluster.urlOverride && this.verbose) process.stderr.write(`${credentialNotice(cluster)}\n`);
       return clusterClient(cluster.settings, this.clientHooks());
     })();
     return this.clientPromise;
