@@ -183,8 +183,9 @@ export class HttpClient {
       exchange.end();
       throw error;
     }
-    if (options.bounded) response.body.once('close', () => exchange.end());
-    else exchange.end();
+    // A long-lived stream had only to start in time; Ctrl-C still ends it, until its body closes.
+    if (!options.bounded) exchange.stopClock();
+    response.body.once('close', () => exchange.end());
     return { status: response.statusCode, headers: response.headers, body: response.body, url };
   }
 
@@ -386,34 +387,57 @@ export class HttpClient {
  * headers, reading the body, waiting to retry) is aborted with the timeout error.
  */
 class Exchange {
+  /** Aborted by the deadline or by any of the caller's signals (Ctrl-C, a watch the user stopped). */
   readonly signal: AbortSignal;
   private readonly deadline: Deadline;
-  private readonly expiry = new AbortController();
+  private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
+  private timedOut: NetworkError | undefined;
+  // Listeners rather than AbortSignal.any: on Node 20 every signal made by `any` stays referenced from its
+  // sources, so a daemon's request loop (dns serve refreshing its state) would grow without end.
+  private readonly unlink: (() => void)[] = [];
 
   constructor(url: string, timeoutMs: number, now: () => number, signals: AbortSignal[]) {
+    this.signal = this.controller.signal;
     this.deadline = Deadline.after(timeoutMs, now());
+    for (const source of signals) {
+      if (source.aborted) this.controller.abort(source.reason);
+      const forward = () => this.controller.abort(source.reason);
+      source.addEventListener('abort', forward, { once: true });
+      this.unlink.push(() => source.removeEventListener('abort', forward));
+    }
     if (timeoutMs > 0) {
       const timeout = timeoutFailure(url, timeoutMs / 1000);
-      this.timer = setTimeout(() => this.expiry.abort(timeout), Math.min(timeoutMs, MAX_TIMER_MS));
+      this.timer = setTimeout(
+        () => {
+          this.timedOut = timeout;
+          this.controller.abort(timeout);
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
     }
-    this.signal = AbortSignal.any([...signals, this.expiry.signal]);
   }
 
   get expired(): boolean {
-    return this.expiry.signal.aborted;
+    return this.timedOut !== undefined;
   }
 
   get timeout(): NetworkError {
-    return this.expiry.signal.reason as NetworkError;
+    return this.timedOut as NetworkError;
   }
 
   remainingMs(now: number): number {
     return this.deadline.remainingMs(now);
   }
 
-  end(): void {
+  /** The exchange may now last as long as it likes (a stream that started in time). */
+  stopClock(): void {
     clearTimeout(this.timer);
+  }
+
+  end(): void {
+    this.stopClock();
+    for (const unlink of this.unlink.splice(0)) unlink();
   }
 }
 

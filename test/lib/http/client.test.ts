@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -270,6 +272,20 @@ describe('HttpClient timeouts', () => {
     await expect(withDeadline(http.get('/slow', { timeoutMs: 0 }), 8_000, 'the GET')).resolves.toEqual({
       done: true,
     });
+  });
+
+  it('leaves no listener on the Ctrl-C signal once requests and streams are done (long-running loops)', async () => {
+    const api = await server({
+      '/v2/apps': () => ({ json: [] }),
+      '/v2/events': () => ({ text: 'data: x\n\n' }),
+    });
+    const controller = new AbortController();
+    const http = client({ baseUrl: api.url, signal: controller.signal });
+    for (let i = 0; i < 20; i++) await http.get('/v2/apps');
+    const stream = await http.stream('/v2/events');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await stream.body.toArray();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('stops a request in flight when its own signal is aborted', async () => {
