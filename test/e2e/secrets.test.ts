@@ -1,6 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runCli, tempDcosDir, type CliResult } from '../helpers/cli.js';
@@ -222,24 +219,14 @@ describe('stored credentials go only to the origin of the cluster they were stor
     const other = await startServer({ ...APPS });
     servers.push(stored, other);
     const dir = tempDcosDir();
-    const clusterDir = join(dir, 'clusters', 'plain-0000');
-    mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
-    writeFileSync(
-      join(clusterDir, 'dcos.toml'),
-      [
-        '[cluster]',
-        'name = "plain"',
-        'type = "marathon"',
-        '[core]',
-        `dcos_url = "${stored.url}"`,
-        'basic_auth_username = "ops"',
-        `basic_auth_password = "${MARATHON_PASSWORD}"`,
-        '[marathon]',
-        `url = "${stored.url}"`,
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    seedCluster(dir, 'plain-0000', {
+      name: 'plain',
+      type: 'marathon',
+      url: stored.url,
+      basicAuth: { username: 'ops', password: MARATHON_PASSWORD },
+      marathonUrl: stored.url,
+      attached: true,
+    });
 
     const result = await runCli(['marathon', 'app', 'list', '--json'], {
       env: { DCOS_DIR: dir, DCOS_URL: other.url },
@@ -248,6 +235,11 @@ describe('stored credentials go only to the origin of the cluster they were stor
     expect(result.code, printed(result)).toBe(0);
     expect(authorizations(other)).toEqual([undefined]);
     expect(stored.requests).toEqual([]);
+    // They were in play: without DCOS_URL the cluster's own Marathon gets them.
+    const home = await runCli(['marathon', 'app', 'list', '--json'], { env: { DCOS_DIR: dir } });
+    expect(home.code, printed(home)).toBe(0);
+    const basic = `Basic ${Buffer.from(`ops:${MARATHON_PASSWORD}`).toString('base64')}`;
+    expect(authorizations(stored)).toEqual([basic]);
   }, 30_000);
 
   it('auth login through a DCOS_URL of another origin is refused: it would file that secret under this cluster', async () => {

@@ -315,6 +315,21 @@ describe('HttpClient timeouts', () => {
   });
 });
 
+/** A clock that moves only when the client sleeps (requests take no time), and the sleeps it was asked for. */
+function fakeTime() {
+  let time = 0;
+  const delays: number[] = [];
+  return {
+    delays,
+    now: () => time,
+    sleep: (ms: number) => {
+      delays.push(ms);
+      time += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
 describe('HttpClient deadline: core.timeout bounds the whole exchange', () => {
   /** Writes one byte every `everyMs`, for at most `max` bytes, then the JSON; stops when the client leaves. */
   function drip(everyMs: number, max = 100): Routes[string] {
@@ -353,14 +368,8 @@ describe('HttpClient deadline: core.timeout bounds the whole exchange', () => {
     const api = await server({
       '/v2/apps': () => ({ status: 503, json: { message: 'busy' }, headers: { 'retry-after': '2' } }),
     });
-    let now = 0;
-    const delays: number[] = [];
-    const sleep = (ms: number) => {
-      delays.push(ms);
-      now += ms;
-      return Promise.resolve();
-    };
-    const http = client({ baseUrl: api.url, timeoutMs: 5_000, tries: 10, sleep, now: () => now });
+    const { sleep, delays, now } = fakeTime();
+    const http = client({ baseUrl: api.url, timeoutMs: 5_000, tries: 10, sleep, now });
     const error = await rejection(http.get('/v2/apps'));
     // Out of time for a fourth: the server's own answer, not a timeout.
     expect((error as HttpError).status).toBe(503);
@@ -370,19 +379,13 @@ describe('HttpClient deadline: core.timeout bounds the whole exchange', () => {
 
   it('backoff after resets stops where the next wait would not fit the budget', async () => {
     const api = await server({ '/v2/apps': (_request, response) => dropConnection(response) });
-    let now = 0;
-    const delays: number[] = [];
-    const sleep = (ms: number) => {
-      delays.push(ms);
-      now += ms;
-      return Promise.resolve();
-    };
+    const { sleep, delays, now } = fakeTime();
     const http = client({
       baseUrl: api.url,
       timeoutMs: 2_000,
       tries: 10,
       sleep,
-      now: () => now,
+      now,
       random: () => 0,
     });
     const error = await rejection(http.get('/v2/apps'));
