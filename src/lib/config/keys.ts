@@ -124,7 +124,7 @@ export const KEYS: readonly KeyDefinition[] = [
   },
   {
     key: 'core.timeout',
-    description: `request timeout in seconds (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    description: `seconds a request may take, body and retries included (default ${DEFAULT_TIMEOUT_SECONDS})`,
     env: 'DCOS_TIMEOUT',
     parse: parsePositiveInteger,
   },
