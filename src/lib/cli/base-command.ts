@@ -118,10 +118,13 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
       signal: this.abortController.signal,
       userAgent: `dcos-cli/${this.config.version}`,
       warn: (message: string) => this.warnLine(message),
-      ...(this.verbose
-        ? { log: (line: string) => process.stderr.write(`${escapeControlCharacters(line)}\n`) }
-        : {}),
+      ...(this.verbose ? { log: (line: string) => this.stderrLine(line) } : {}),
     };
+  }
+
+  /** A note for stderr that may carry server text (a task id, a package's notes), escaped like `log`. */
+  protected stderrLine(text: string, options: { keepLineBreaks?: boolean } = {}): void {
+    process.stderr.write(`${escapeControlCharacters(text, options)}\n`);
   }
 
   /**
