@@ -9,6 +9,8 @@ export interface DcosErrorOptions {
   /** Low-level detail (e.g. the TLS library's reason) shown only with --verbose. */
   debug?: string;
   cause?: unknown;
+  /** Appended to the message only where the command takes --force: a read-only command cannot act on it. */
+  forceHint?: string;
 }
 
 export class DcosError extends Error {
@@ -16,6 +18,7 @@ export class DcosError extends Error {
   readonly exitCode: number;
   readonly details: unknown;
   readonly debug: string | undefined;
+  readonly forceHint: string | undefined;
 
   constructor(message: string, options: DcosErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -24,6 +27,7 @@ export class DcosError extends Error {
     this.exitCode = options.exitCode ?? 1;
     this.details = options.details;
     this.debug = options.debug;
+    this.forceHint = options.forceHint;
   }
 }
 

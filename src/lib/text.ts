@@ -14,10 +14,37 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** A size limit as people read it: `1 MiB`, `64 KiB`, else bytes. */
+/** `268435456` -> `256 MiB`; exact sizes only, so a limit is never shown rounded. */
 export function formatSize(bytes: number): string {
-  const MiB = 1024 * 1024;
+  const KiB = 1024;
+  const MiB = KiB * 1024;
+  const GiB = MiB * 1024;
+  if (bytes >= GiB && bytes % GiB === 0) return `${bytes / GiB} GiB`;
   if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  if (bytes >= KiB && bytes % KiB === 0) return `${bytes / KiB} KiB`;
   return `${bytes} bytes`;
+}
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+// C0 controls, DEL, C1 controls (a UTF-8 terminal may take U+009B as CSI), and the bidirectional overrides
+// and isolates that make a terminal show text in another order than it is.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from a server, made safe to print on a terminal: every control character is shown as an escape (`\n`,
+ * `\x1b`, `\u202e`) instead of acting, so a hostile answer can neither colour, move or clear the screen nor
+ * fake a line of output. `keepLineBreaks` keeps `\n` and `\t` for text meant to span lines (package notes).
+ */
+export function escapeControlCharacters(text: string, options: { keepLineBreaks?: boolean } = {}): string {
+  const source = options.keepLineBreaks ? text.replace(/\r\n/g, '\n') : text;
+  return source.replace(options.keepLineBreaks ? CONTROL_BUT_LINE_BREAKS : CONTROL, (char) => {
+    const named = NAMED_ESCAPES[char];
+    if (named) return named;
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
 }

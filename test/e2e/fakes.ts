@@ -209,7 +209,15 @@ export function mode(path: string): number {
 export function seedCluster(
   dcosDir: string,
   id: string,
-  settings: { name: string; url: string; token?: string; type?: string; attached?: boolean },
+  settings: {
+    name: string;
+    url: string;
+    token?: string;
+    type?: string;
+    attached?: boolean;
+    basicAuth?: { username: string; password: string };
+    marathonUrl?: string;
+  },
 ): string {
   const dir = clusterDir(dcosDir, id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -223,6 +231,11 @@ export function seedCluster(
     'ssl_verify = "true"',
   ];
   if (settings.token) lines.push(`dcos_acs_token = ${JSON.stringify(settings.token)}`);
+  if (settings.basicAuth) {
+    lines.push(`basic_auth_username = ${JSON.stringify(settings.basicAuth.username)}`);
+    lines.push(`basic_auth_password = ${JSON.stringify(settings.basicAuth.password)}`);
+  }
+  if (settings.marathonUrl) lines.push('', '[marathon]', `url = ${JSON.stringify(settings.marathonUrl)}`);
   writeFileSync(join(dir, 'dcos.toml'), `${lines.join('\n')}\n`, { mode: 0o600 });
   if (settings.attached) writeFileSync(join(dir, 'attached'), '', { mode: 0o600 });
   return dir;

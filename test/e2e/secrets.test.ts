@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runCli, tempDcosDir, type CliResult } from '../helpers/cli.js';
-import type { TestServer } from '../helpers/servers.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
 import {
+  linesOf,
   printed,
   readClusterToml,
   secretFile,
+  seedCluster,
   startFakeDcos,
   startFakeMarathon,
   startFakeMesos,
@@ -151,4 +153,108 @@ describe('secrets never reach stdout or stderr', () => {
       true,
     );
   }, 60_000);
+});
+
+describe('stored credentials go only to the origin of the cluster they were stored for', () => {
+  const APPS = { [`GET /service/marathon/v2/apps`]: () => ({ json: { apps: [] } }) };
+
+  async function twoClusters() {
+    const stored = await startServer({ ...APPS });
+    const other = await startServer({ ...APPS });
+    servers.push(stored, other);
+    const dir = tempDcosDir();
+    seedCluster(dir, 'alpha-0000', { name: 'alpha', url: stored.url, token: TOKEN, attached: true });
+    return { stored, other, dir };
+  }
+
+  const authorizations = (server: TestServer) =>
+    server.requests.map((request) => request.headers.authorization);
+
+  it('DCOS_URL of another origin never gets the stored token; with DCOS_ACS_TOKEN set, it gets that one', async () => {
+    const { stored, other, dir } = await twoClusters();
+
+    const plain = await runCli(['marathon', 'app', 'list', '--json', '--verbose'], {
+      env: { DCOS_DIR: dir, DCOS_URL: other.url },
+    });
+    const withEnvToken = await runCli(['marathon', 'app', 'list', '--json', '--verbose'], {
+      env: { DCOS_DIR: dir, DCOS_URL: `${other.url}/`, DCOS_ACS_TOKEN: SECOND_TOKEN },
+    });
+
+    expect(plain.code, printed(plain)).toBe(0);
+    expect(withEnvToken.code, printed(withEnvToken)).toBe(0);
+    expect(authorizations(other)).toEqual([undefined, `token=${SECOND_TOKEN}`]);
+    expect(stored.requests).toEqual([]);
+    // --verbose says why, in one line, without the secret.
+    const notice = (result: CliResult) =>
+      linesOf(result.stderr).filter((line) => line.startsWith('DCOS_URL '));
+    expect(notice(plain)).toEqual([
+      `DCOS_URL ${other.url} is not the origin of cluster alpha (${stored.url}): ` +
+        `its stored credentials stay there; no credentials are sent to ${other.url}`,
+    ]);
+    expect(notice(withEnvToken)).toEqual([
+      `DCOS_URL ${other.url} is not the origin of cluster alpha (${stored.url}): ` +
+        `its stored credentials stay there; only DCOS_ACS_TOKEN is sent to ${other.url}`,
+    ]);
+    expectNoSecrets('DCOS_URL elsewhere', plain);
+    expectNoSecrets('DCOS_URL elsewhere with DCOS_ACS_TOKEN', withEnvToken);
+  }, 30_000);
+
+  it('the same through DCOS_CLUSTER and --cluster; the stored origin itself still gets the token', async () => {
+    const { stored, other, dir } = await twoClusters();
+    const args = ['marathon', 'app', 'list', '--json'];
+
+    const viaEnv = await runCli(args, { env: { DCOS_DIR: dir, DCOS_CLUSTER: 'alpha', DCOS_URL: other.url } });
+    const viaFlag = await runCli([...args, '--cluster', 'alpha'], {
+      env: { DCOS_DIR: dir, DCOS_URL: other.url },
+    });
+    const sameOrigin = await runCli(args, { env: { DCOS_DIR: dir, DCOS_URL: `${stored.url}/` } });
+
+    for (const result of [viaEnv, viaFlag, sameOrigin]) expect(result.code, printed(result)).toBe(0);
+    expect(authorizations(other)).toEqual([undefined, undefined]);
+    expect(authorizations(stored)).toEqual([`token=${TOKEN}`]);
+  }, 30_000);
+
+  it("a plain Marathon cluster's basic auth and service URLs stay with it too", async () => {
+    const stored = await startServer({ 'GET /v2/apps': () => ({ json: { apps: [] } }) });
+    const other = await startServer({ ...APPS });
+    servers.push(stored, other);
+    const dir = tempDcosDir();
+    seedCluster(dir, 'plain-0000', {
+      name: 'plain',
+      type: 'marathon',
+      url: stored.url,
+      basicAuth: { username: 'ops', password: MARATHON_PASSWORD },
+      marathonUrl: stored.url,
+      attached: true,
+    });
+
+    const result = await runCli(['marathon', 'app', 'list', '--json'], {
+      env: { DCOS_DIR: dir, DCOS_URL: other.url },
+    });
+
+    expect(result.code, printed(result)).toBe(0);
+    expect(authorizations(other)).toEqual([undefined]);
+    expect(stored.requests).toEqual([]);
+    // They were in play: without DCOS_URL the cluster's own Marathon gets them.
+    const home = await runCli(['marathon', 'app', 'list', '--json'], { env: { DCOS_DIR: dir } });
+    expect(home.code, printed(home)).toBe(0);
+    const basic = `Basic ${Buffer.from(`ops:${MARATHON_PASSWORD}`).toString('base64')}`;
+    expect(authorizations(stored)).toEqual([basic]);
+  }, 30_000);
+
+  it('auth login through a DCOS_URL of another origin is refused: it would file that secret under this cluster', async () => {
+    const { stored, other, dir } = await twoClusters();
+
+    const result = await runCli(['auth', 'login', '--token-env', 'NEW_TOKEN'], {
+      env: { DCOS_DIR: dir, DCOS_URL: other.url, NEW_TOKEN: SECOND_TOKEN },
+    });
+
+    expect(result.code, printed(result)).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: DCOS_URL ${other.url} is not the origin of cluster alpha (${stored.url}); ` +
+        `unset DCOS_URL to log in to alpha, or set DCOS_ACS_TOKEN for ${other.url}\n`,
+    );
+    expect(readClusterToml(dir, 'alpha-0000').core?.dcos_acs_token).toBe(TOKEN);
+    expectNoSecrets('auth login elsewhere', result);
+  }, 30_000);
 });

@@ -24,7 +24,10 @@ export type Handler = (
 ) =>
   void | Promise<void> | { status?: number; json?: unknown; text?: string; headers?: Record<string, string> };
 
-/** Routes are matched on "METHOD /path" (query string ignored), then on "/path" for any method. */
+/**
+ * Routes are matched on "METHOD /path" (query string ignored), then on "/path" for any method, then on "*" (a
+ * proxy or login page answering for every path).
+ */
 export type Routes = Record<string, Handler>;
 
 export interface TestServer {
@@ -66,7 +69,7 @@ function listener(routes: Routes, requests: RecordedRequest[]) {
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(request);
-      const handler = routes[`${request.method} ${path}`] ?? routes[path];
+      const handler = routes[`${request.method} ${path}`] ?? routes[path] ?? routes['*'];
       if (!handler) {
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ message: `no route for ${request.method} ${path}` }));

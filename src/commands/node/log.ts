@@ -63,8 +63,8 @@ export default class NodeLog extends MesosCommand<typeof NodeLog> {
           signal: this.abortController.signal,
           onLine: (line) => process.stdout.write(`${line}\n`),
           out: writableSink(process.stdout),
-          note: (line) => process.stderr.write(`${line}\n`),
-          ...(this.verbose ? { verbose: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+          note: (line) => this.stderrLine(line),
+          ...(this.verbose ? { verbose: (line: string) => this.stderrLine(line) } : {}),
         },
       );
     } catch (error) {

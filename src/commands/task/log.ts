@@ -49,8 +49,8 @@ export default class TaskLog extends DcosCommand<typeof TaskLog> {
           settings: cluster.settings,
           signal: this.abortController.signal,
           out: writableSink(process.stdout),
-          note: (line) => process.stderr.write(`${line}\n`),
-          ...(this.verbose ? { verbose: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+          note: (line) => this.stderrLine(line),
+          ...(this.verbose ? { verbose: (line: string) => this.stderrLine(line) } : {}),
         },
       );
     } catch (error) {

@@ -4,8 +4,19 @@ import { ClusterStore, dcosDir, resolveCluster, type ResolvedCluster } from '../
 import type { Settings } from '../config/keys.js';
 import { DcosError, InterruptedError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { escapeControlCharacters } from '../text.js';
 import { renderError } from './error-output.js';
 import { formatJson } from './output.js';
+
+/** For --verbose: why a stored secret is not sent (never the secret itself). */
+function credentialNotice(cluster: ResolvedCluster): string {
+  const { stored, effective } = cluster.urlOverride ?? { stored: '', effective: '' };
+  const sent = cluster.settings['core.dcos_acs_token'] ? 'only DCOS_ACS_TOKEN is' : 'no credentials are';
+  return (
+    `DCOS_URL ${effective} is not the origin of cluster ${cluster.name} (${stored}): ` +
+    `its stored credentials stay there; ${sent} sent to ${new URL(effective).origin}`
+  );
+}
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof DcosCommand)['baseFlags'] & T['flags']
@@ -96,6 +107,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     this.clientPromise ??= (async () => {
       const { clusterClient } = await import('../http/cluster-client.js');
       const cluster = await this.cluster();
+      if (cluster.urlOverride && this.verbose) process.stderr.write(`${credentialNotice(cluster)}\n`);
       return clusterClient(cluster.settings, this.clientHooks());
     })();
     return this.clientPromise;
@@ -106,8 +118,21 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
       signal: this.abortController.signal,
       userAgent: `dcos-cli/${this.config.version}`,
       warn: (message: string) => this.warnLine(message),
-      ...(this.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+      ...(this.verbose ? { log: (line: string) => this.stderrLine(line) } : {}),
     };
+  }
+
+  /** A note for stderr that may carry server text (a task id, a package's notes), escaped like `log`. */
+  protected stderrLine(text: string, options: { keepLineBreaks?: boolean } = {}): void {
+    process.stderr.write(`${escapeControlCharacters(text, options)}\n`);
+  }
+
+  /**
+   * Human output. Much of it is server text (ids, commands, notes); shown escaped, its control characters
+   * cannot colour, move or clear the user's terminal. Line breaks stay: some output spans lines on purpose.
+   */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(escapeControlCharacters(message, { keepLineBreaks: true }), ...args);
   }
 
   /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
@@ -121,12 +146,12 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     if (this.warned.has(message)) return;
     this.warned.add(message);
     if (this.json) process.stderr.write(`${JSON.stringify({ warning: message })}\n`);
-    else process.stderr.write(`Warning: ${message}\n`);
+    else process.stderr.write(`Warning: ${escapeControlCharacters(message)}\n`);
   }
 
   /** Progress for humans on a terminal; silent in pipes and with --json. */
   protected progress(message: string): void {
-    if (process.stderr.isTTY && !this.json) process.stderr.write(`${message}\n`);
+    if (process.stderr.isTTY && !this.json) process.stderr.write(`${escapeControlCharacters(message)}\n`);
   }
 
   private interrupt(): void {
@@ -150,6 +175,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
       {
         json: this.json,
         verbose: this.verbose,
+        canForce: 'force' in (this.ctor.flags ?? {}),
       },
     );
     process.stderr.write(rendered.text);

@@ -1,4 +1,5 @@
 import { DcosError } from '../errors.js';
+import { escapeControlCharacters } from '../text.js';
 
 interface OclifLikeError {
   oclif?: { exit?: number };
@@ -39,11 +40,19 @@ export function oneLine(text: string): string {
   return `${head.replace(/:$/, '')}: ${items.join('; ')}`;
 }
 
+export interface RenderOptions {
+  json: boolean;
+  verbose: boolean;
+  /** The command takes --force, so advice to retry with it is worth giving. */
+  canForce?: boolean;
+}
+
 /**
  * The one place that turns any thrown value into what the user sees and the exit code:
- * 0 ok, 1 failure, 2 usage error, 130 interrupted. Stack traces only with --verbose.
+ * 0 ok, 1 failure, 2 usage error, 130 interrupted. Stack traces only with --verbose. Messages carry server
+ * text (reasons, field errors): control characters in it are shown escaped, never sent to the terminal.
  */
-export function renderError(error: unknown, options: { json: boolean; verbose: boolean }): RenderedError {
+export function renderError(error: unknown, options: RenderOptions): RenderedError {
   let code: string;
   let message: string;
   let exitCode: number;
@@ -51,6 +60,7 @@ export function renderError(error: unknown, options: { json: boolean; verbose: b
   let debug: string | undefined;
   if (error instanceof DcosError) {
     ({ code, message, exitCode, details, debug } = error);
+    if (options.canForce && error.forceHint) message += error.forceHint;
   } else if (oclifExit(error) !== undefined) {
     // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
     const exit = oclifExit(error) as number;
@@ -68,10 +78,13 @@ export function renderError(error: unknown, options: { json: boolean; verbose: b
     if (details !== undefined) body.details = details;
     return { exitCode, text: `${JSON.stringify({ error: body })}\n` };
   }
-  let text = `Error: ${message}\n`;
+  let text = `Error: ${escapeControlCharacters(message)}\n`;
   if (options.verbose) {
-    if (debug) text += `  detail: ${debug}\n`;
-    if (error instanceof Error && error.stack) text += `${error.stack}\n`;
+    if (debug) text += `  detail: ${escapeControlCharacters(debug)}\n`;
+    // The stack starts with the message, so it needs the same care; its own lines stay lines.
+    if (error instanceof Error && error.stack) {
+      text += `${escapeControlCharacters(error.stack, { keepLineBreaks: true })}\n`;
+    }
   }
   return { exitCode, text };
 }

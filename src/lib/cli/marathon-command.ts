@@ -2,6 +2,7 @@ import type { Command } from '@oclif/core';
 
 import type { DryRun } from '../marathon/apps.js';
 import type { DeploymentResult, MarathonClient } from '../marathon/client.js';
+import { escapeControlCharacters } from '../text.js';
 import { DcosCommand } from './base-command.js';
 
 /** Base of `dcos marathon ...`: a Marathon client for the cluster and the shared `--wait` behaviour. */
@@ -29,7 +30,9 @@ export abstract class MarathonCommand<T extends typeof Command> extends DcosComm
     flags: { wait?: boolean; timeout?: number },
   ): Promise<DeploymentResult & { seconds?: number }> {
     if (!flags.wait) {
-      await this.render(result, () => this.log(`Created deployment ${result.deploymentId}`));
+      await this.render(result, () =>
+        this.log(`Created deployment ${escapeControlCharacters(result.deploymentId)}`),
+      );
       return result;
     }
     const { waitForDeployment } = await import('../marathon/wait.js');
@@ -68,12 +71,12 @@ export abstract class MarathonCommand<T extends typeof Command> extends DcosComm
       fetchUrl: async (url) => {
         const response = await (
           await this.http()
-        ).request<unknown>('GET', url, {
+        ).request<string>('GET', url, {
           acceptStatus: () => true,
           headers: { accept: 'application/json, application/yaml, text/plain, */*' },
+          expect: 'text',
         });
-        const body = typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
-        return { status: response.status, body };
+        return { status: response.status, body: response.data };
       },
     });
   }

@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream';
 
+import { escapeControlCharacters } from '../text.js';
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => unknown;
@@ -8,9 +10,10 @@ export interface Column<Row> {
 /** Empty-cell marker, as the DC/OS CLI prints it. */
 export const EMPTY_CELL = '---';
 
+/** Cells are mostly server data (ids, commands): a newline must not make a fake row, nor ESC colour one. */
 function cell(value: unknown): string {
   if (value === undefined || value === null || value === '') return EMPTY_CELL;
-  return String(value);
+  return escapeControlCharacters(String(value));
 }
 
 /** Borderless table with upper-case headers and two spaces between columns, like the DC/OS CLI. */

@@ -60,7 +60,8 @@ export abstract class PackageCommand<T extends typeof Command> extends DcosComma
 
   /** The install's questions and notes: asked on a terminal, absent in pipes (where --yes decides). */
   protected async conversation(): Promise<InstallConversation> {
-    const note = (text: string) => process.stderr.write(`${text}\n`);
+    // Package notes span lines on purpose; what else a server put in them must not act on the terminal.
+    const note = (text: string) => this.stderrLine(text, { keepLineBreaks: true });
     if (!this.interactive) return { note: this.json ? () => {} : note };
     const [{ askOptions, inquirerAsker }, { confirmPrompt }, { writeOutputFile }] = await Promise.all([
       import('../packages/prompt.js'),

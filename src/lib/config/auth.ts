@@ -19,6 +19,17 @@ function fileOf(cluster: ResolvedCluster): string {
   return cluster.id;
 }
 
+/** A login through DCOS_URL would store another cluster's secret where this cluster's is kept (and sent). */
+function refuseForeignUrl(cluster: ResolvedCluster): void {
+  if (!cluster.urlOverride) return;
+  const { stored, effective } = cluster.urlOverride;
+  throw new DcosError(
+    `DCOS_URL ${effective} is not the origin of cluster ${cluster.name} (${stored}); ` +
+      `unset DCOS_URL to log in to ${cluster.name}, or set DCOS_ACS_TOKEN for ${effective}`,
+    { code: 'url_mismatch', details: { stored, effective } },
+  );
+}
+
 function withoutCredentials(settings: Settings): Settings {
   return Object.fromEntries(Object.entries(settings).filter(([key]) => !CREDENTIAL_KEYS.includes(key)));
 }
@@ -47,6 +58,7 @@ export async function login(
   options: { interactive: boolean; hooks: ClusterClientHooks },
 ): Promise<{ cluster: string; method: 'token' | 'basic' }> {
   const id = fileOf(cluster);
+  refuseForeignUrl(cluster);
   const storeCredentials = (credentialSettings: Settings) =>
     store.update(id, (current) => ({ ...withoutCredentials(current), ...credentialSettings }));
   if (credentials.token) {

@@ -294,6 +294,32 @@ export interface ResolvedCluster {
   dir: string | undefined;
   fileSettings: Settings;
   settings: Settings;
+  /**
+   * Set when DCOS_URL names another origin than the cluster's stored core.dcos_url: the settings then leave
+   * out what belongs to the stored cluster alone (its credentials and service URLs).
+   */
+  urlOverride?: { stored: string; effective: string };
+}
+
+/**
+ * What a cluster's file holds for that cluster alone: its secrets, and where its services are (which the
+ * secrets are sent to). None of it follows DCOS_URL to another origin; DCOS_ACS_TOKEN still can.
+ */
+const BOUND_TO_STORED_ORIGIN = [
+  'core.dcos_acs_token',
+  'core.basic_auth_username',
+  'core.basic_auth_password',
+  'marathon.url',
+  'mesos.master_url',
+  'package.cosmos_url',
+];
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return a === b;
+  }
 }
 
 export function noClusterError(): ConfigError {
@@ -318,12 +344,23 @@ export function resolveCluster(
     if (typeof url !== 'string') throw noClusterError();
     return { id: 'env', name: new URL(url).host, dir: undefined, fileSettings: {}, settings };
   }
-  return {
+  const resolved: ResolvedCluster = {
     id: selected.id,
     name: clusterName(selected),
     dir: selected.dir,
     fileSettings: selected.settings,
     settings: effectiveSettings(selected.settings, input.env, input.overrides),
+  };
+  const stored = settingString(selected.settings, 'core.dcos_url');
+  const effective = settingString(resolved.settings, 'core.dcos_url');
+  if (stored === undefined || effective === undefined || sameOrigin(stored, effective)) return resolved;
+  const own = Object.fromEntries(
+    Object.entries(selected.settings).filter(([key]) => !BOUND_TO_STORED_ORIGIN.includes(key)),
+  );
+  return {
+    ...resolved,
+    settings: effectiveSettings(own, input.env, input.overrides),
+    urlOverride: { stored, effective },
   };
 }
 

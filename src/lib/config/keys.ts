@@ -48,6 +48,19 @@ function parsePositiveInteger(raw: SettingValue): number {
   return Number(text);
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes: `1048576`, or with a binary unit, `512MiB`, `1 GiB`. At least 1 KiB. */
+function parseByteSize(raw: SettingValue): number {
+  const text = String(raw).trim();
+  const match = /^(\d+)\s*(kib|mib|gib)?$/i.exec(text);
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw new Error(`"${raw}" is not a size of at least 1 KiB (bytes, or a number with KiB, MiB or GiB)`);
+  }
+  return bytes;
+}
+
 function parseNonEmpty(raw: SettingValue): string {
   const text = String(raw);
   if (text.trim() === '') throw new Error('must not be empty');
@@ -98,6 +111,12 @@ export const KEYS: readonly KeyDefinition[] = [
   },
   { key: 'core.dcos_url', description: 'URL of the cluster', env: 'DCOS_URL', parse: parseUrl },
   {
+    key: 'core.max_response_bytes',
+    description: 'largest response the CLI reads into memory, in bytes or with KiB/MiB/GiB (default 256 MiB)',
+    env: 'DCOS_MAX_RESPONSE_BYTES',
+    parse: parseByteSize,
+  },
+  {
     key: 'core.ssl_verify',
     description: 'verify TLS: true, false, or the path of a CA bundle',
     env: 'DCOS_SSL_VERIFY',
@@ -105,7 +124,7 @@ export const KEYS: readonly KeyDefinition[] = [
   },
   {
     key: 'core.timeout',
-    description: `request timeout in seconds (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    description: `seconds a request may take, body and retries included (default ${DEFAULT_TIMEOUT_SECONDS})`,
     env: 'DCOS_TIMEOUT',
     parse: parsePositiveInteger,
   },

@@ -38,3 +38,9 @@ export function timeoutMs(settings: Settings): number {
   const seconds = Number(settings['core.timeout'] ?? DEFAULT_TIMEOUT_SECONDS);
   return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_TIMEOUT_SECONDS) * 1000;
 }
+
+/** core.max_response_bytes, when set; the HTTP client has the default. */
+export function maxResponseBytes(settings: Settings): number | undefined {
+  const bytes = Number(settings['core.max_response_bytes']);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}

@@ -71,6 +71,8 @@ function candidateUrls(url: string): string[] {
 async function probe(client: HttpClient, path: string): Promise<{ status: number; data: unknown }> {
   const response = await client.request<unknown>('GET', path, {
     acceptStatus: () => true,
+    // A probe asks "is this DC/OS (or Marathon)?": an HTML page is a "no", not an error.
+    expect: 'any',
     timeoutMs: PROBE_TIMEOUT_MS,
   });
   return { status: response.status, data: response.data };
@@ -221,7 +223,7 @@ async function clusterCa(url: string, input: SetupInput, deps: SetupDeps): Promi
   );
   let pem: string;
   try {
-    pem = String(await insecure.get<string>('/ca/dcos-ca.crt', { headers: { accept: '*/*' } }));
+    pem = await insecure.get<string>('/ca/dcos-ca.crt', { headers: { accept: '*/*' }, expect: 'text' });
     new X509Certificate(pem);
   } catch {
     throw new DcosError(

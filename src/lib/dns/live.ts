@@ -16,7 +16,10 @@ export async function fetchLiveState(
   mesosUrl: string,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  return http.get<unknown>(`${mesosUrl.replace(/\/+$/, '')}/master/state`, signal ? { signal } : {});
+  return http.get<unknown>(`${mesosUrl.replace(/\/+$/, '')}/master/state`, {
+    service: 'the Mesos master',
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** A saved `/master/state` from a file, or stdin for `-`; not-JSON and oversized input are usage errors. */

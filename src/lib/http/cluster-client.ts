@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import { settingString } from '../config/clusters.js';
 import type { Settings } from '../config/keys.js';
-import { clusterUrl, timeoutMs, trustedOrigins } from '../config/services.js';
+import { clusterUrl, maxResponseBytes, timeoutMs, trustedOrigins } from '../config/services.js';
 import { ConfigError } from '../errors.js';
 import { HttpClient, type HttpClientOptions, type TlsOptions } from './client.js';
 
@@ -40,6 +40,7 @@ export async function clusterClient(settings: Settings, hooks: ClusterClientHook
   const username = settingString(settings, 'core.basic_auth_username');
   const password = settingString(settings, 'core.basic_auth_password');
   const { warn, tls, ...clientHooks } = hooks;
+  const maxBytes = maxResponseBytes(settings);
   return new HttpClient({
     baseUrl: clusterUrl(settings),
     ...(token ? { token } : {}),
@@ -47,6 +48,7 @@ export async function clusterClient(settings: Settings, hooks: ClusterClientHook
     trustedOrigins: trustedOrigins(settings),
     tls: tls ?? (await tlsOptions(settings, warn)),
     timeoutMs: timeoutMs(settings),
+    ...(maxBytes ? { maxResponseBytes: maxBytes } : {}),
     ...clientHooks,
   });
 }

@@ -1,5 +1,6 @@
 import { DcosError } from '../errors.js';
 import { isRecord } from '../json.js';
+import { formatSize } from '../text.js';
 
 export interface FieldError {
   path: string;
@@ -21,8 +22,8 @@ export class HttpError extends DcosError {
   readonly body: unknown;
 
   constructor(failure: HttpFailure) {
-    const { message, code, details } = describeHttpFailure(failure);
-    super(message, { code, details });
+    const { message, code, details, forceHint } = describeHttpFailure(failure);
+    super(message, { code, details, ...(forceHint ? { forceHint } : {}) });
     this.name = 'HttpError';
     this.status = failure.status;
     this.method = failure.method;
@@ -103,6 +104,7 @@ export function describeHttpFailure(failure: HttpFailure): {
   message: string;
   code: string;
   details?: unknown;
+  forceHint?: string;
 } {
   const { status, method, url, body } = failure;
   const reason = serverMessage(body);
@@ -130,7 +132,8 @@ export function describeHttpFailure(failure: HttpFailure): {
           details: { deployments },
           message:
             `blocked by deployment${plural} ${ids} in progress; wait for ${plural ? 'them' : 'it'} ` +
-            `(\`dcos marathon deployment watch ${deployments[0]}\`) or retry with --force`,
+            `(\`dcos marathon deployment watch ${deployments[0]}\`)`,
+          forceHint: ' or retry with --force',
         };
       }
       return { code: 'conflict', message: reason ?? `conflict: ${where}` };
@@ -227,18 +230,48 @@ export function describeNetworkFailure(error: unknown, url: string, timeoutSecon
     return new NetworkError('connect_timeout', url, `timed out connecting to ${origin}`, debug, error);
   }
   if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError', 'ABORT_ERR')) {
-    // Whole seconds normally (core.timeout is in seconds); one decimal for sub-second test/probe timeouts.
-    const after = timeoutSeconds === undefined ? '' : ` after ${Math.round(timeoutSeconds * 10) / 10}s`;
-    return new NetworkError(
-      'timeout',
-      url,
-      `request to ${origin}${pathOf(url)} timed out${after}; raise core.timeout if the cluster is slow`,
-      debug,
-      error,
-    );
+    return timeoutFailure(url, timeoutSeconds, debug, error);
   }
   if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED')) {
     return new NetworkError('reset', url, `connection to ${origin} was closed unexpectedly`, debug, error);
   }
   return new NetworkError('network', url, `cannot reach ${origin}: ${deepestMessage(error)}`, debug, error);
+}
+
+/** The exchange with `url` ran out of time (core.timeout covers connecting, waiting, the body and retries). */
+export function timeoutFailure(
+  url: string,
+  timeoutSeconds?: number,
+  debug?: string,
+  cause?: unknown,
+): NetworkError {
+  // Whole seconds normally (core.timeout is in seconds); one decimal for sub-second test/probe timeouts.
+  const after = timeoutSeconds === undefined ? '' : ` after ${Math.round(timeoutSeconds * 10) / 10}s`;
+  return new NetworkError(
+    'timeout',
+    url,
+    `request to ${originOf(url)}${pathOf(url)} timed out${after}; raise core.timeout if the cluster is slow`,
+    debug,
+    cause,
+  );
+}
+
+/** A success whose body is more than the CLI will hold in memory (core.max_response_bytes). */
+export function responseTooLarge(url: string, limitBytes: number): DcosError {
+  return new DcosError(
+    `the response from ${url} is larger than ${formatSize(limitBytes)}; ` +
+      'raise core.max_response_bytes if an answer this large is expected',
+    { code: 'response_too_large', details: { url, limitBytes } },
+  );
+}
+
+/**
+ * A success that is not the JSON the caller needs: most often a login page or a proxy answering for the
+ * service, which must not pass for an empty result or a created deployment.
+ */
+export function unexpectedBody(url: string, service: string | undefined, got: string): DcosError {
+  return new DcosError(`expected JSON from ${service ? `${service} at ` : ''}${url}, got ${got}`, {
+    code: 'invalid_response',
+    details: { url },
+  });
 }

@@ -38,3 +38,46 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** setTimeout fires at once beyond this (about 24.8 days), so longer deadlines are held at it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The end of one exchange's time budget (core.timeout): every try of a request and every wait between tries
+ * must fit before it. Pure: the caller passes the time, so tests can drive it with a fake clock.
+ */
+export class Deadline {
+  private constructor(private readonly at: number) {}
+
+  /** `ms` 0 (or less) means no deadline at all. */
+  static after(ms: number, now: number): Deadline {
+    return new Deadline(ms > 0 ? now + ms : Number.POSITIVE_INFINITY);
+  }
+
+  remainingMs(now: number): number {
+    return Math.max(0, this.at - now);
+  }
+}
+
+export interface RetryInput {
+  /** Tries made so far (1 after the first failed). */
+  attempt: number;
+  tries: number;
+  /** The server's Retry-After, already capped; backoff when it sent none. */
+  retryAfterMs?: number | undefined;
+  /** What is left of the exchange's deadline. */
+  remainingMs: number;
+  random: () => number;
+  backoff?: BackoffPolicy;
+}
+
+/**
+ * How long to wait before the next try, or undefined when there is no next try: the tries are used up, or the
+ * wait would eat the rest of the budget and leave the next try no time to be answered (failing now with the
+ * server's own error beats failing later with a timeout).
+ */
+export function retryDelay(input: RetryInput): number | undefined {
+  if (input.attempt >= input.tries) return undefined;
+  const delay = input.retryAfterMs ?? backoffDelay(input.attempt, input.random, input.backoff);
+  return delay < input.remainingMs ? delay : undefined;
+}

@@ -1,7 +1,13 @@
 import type { HttpClient, RequestOptions } from './client.js';
 import { abortableSleep, backoffDelay, type BackoffPolicy } from './retry.js';
-import { InterruptedError } from '../errors.js';
+import { DcosError, InterruptedError } from '../errors.js';
 import { HttpError } from './errors.js';
+
+/**
+ * A stream has no whole-body cap, but one event is held in memory until it is complete: a server sending a
+ * line that never ends must not take all of it. Marathon's largest events (a deployment's full plan) are a few MB.
+ */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 export interface ServerSentEvent {
   /** `message` when the server gave no `event:` line. */
@@ -23,7 +29,11 @@ export class SseParser {
   private dataLines: string[] = [];
   private idBuffer: string | undefined;
   private lastId: string | undefined;
+  /** Characters held for the event being built (its data lines and the unfinished line). */
+  private held = 0;
   retryMs: number | undefined;
+
+  constructor(private readonly maxEventChars = MAX_EVENT_CHARS) {}
 
   /** The id of the last event dispatched (an `id:` line only counts once its event is complete). */
   get lastEventId(): string | undefined {
@@ -53,6 +63,11 @@ export class SseParser {
       if (event) events.push(event);
     }
     this.buffer = this.buffer.slice(start);
+    if (this.held + this.buffer.length > this.maxEventChars) {
+      throw new DcosError(`the event stream sent an event of more than ${this.maxEventChars} characters`, {
+        code: 'response_too_large',
+      });
+    }
     return events;
   }
 
@@ -64,8 +79,10 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') this.eventType = value;
-    else if (field === 'data') this.dataLines.push(value);
-    else if (field === 'id' && !value.includes('\0')) this.idBuffer = value;
+    else if (field === 'data') {
+      this.dataLines.push(value);
+      this.held += value.length + 1;
+    } else if (field === 'id' && !value.includes('\0')) this.idBuffer = value;
     else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
     return undefined;
   }
@@ -77,6 +94,7 @@ export class SseParser {
     if (this.lastId !== undefined) event.id = this.lastId;
     this.eventType = '';
     this.dataLines = [];
+    this.held = 0;
     return hadData ? event : undefined;
   }
 }

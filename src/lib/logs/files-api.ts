@@ -405,6 +405,8 @@ export class FilesApiFile {
   private async callOnce(url: string, offset: number, length: number | undefined): Promise<ReadAnswer> {
     const response = await this.http.stream(url, {
       query: { path: this.path, offset, length },
+      // One chunk of the file: a finite answer, due within core.timeout like any other.
+      bounded: true,
       acceptStatus: (status) => status === 404 || (status >= 200 && status < 300),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });

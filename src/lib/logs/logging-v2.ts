@@ -83,7 +83,7 @@ export class LoggingV2TaskFile {
   /** Prints the last `lines` lines (or all), as the server sends them. */
   async read(lines: LineCount, sink: LogSink): Promise<void> {
     if (lines === 0) return;
-    const response = await this.open(rangeQuery(lines), { accept: 'text/plain' }, this.options.signal);
+    const response = await this.open(rangeQuery(lines), { accept: 'text/plain' }, this.options.signal, true);
     try {
       for await (const chunk of response.body) await sink.write(chunk as Buffer);
     } catch (error) {
@@ -179,6 +179,8 @@ export class LoggingV2TaskFile {
     query: Record<string, string | number> | undefined,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    /** A read without --follow: finite, so due within core.timeout. */
+    bounded = false,
   ): Promise<StreamResponse> {
     let target = taskLogPath(this.taskId, this.file);
     let params = query;
@@ -189,6 +191,7 @@ export class LoggingV2TaskFile {
           ...(params ? { query: params } : {}),
           headers,
           acceptStatus: (status) => status >= 200 && status < 400,
+          bounded,
           ...(signal ? { signal } : {}),
         });
       } catch (error) {

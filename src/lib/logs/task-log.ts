@@ -206,7 +206,7 @@ async function logTask(
     }
   }
   const agentUrl = agentBaseUrl(context.settings, task.agentId, state);
-  const agentState = await http.get<unknown>(`${agentUrl}/state`, { signal });
+  const agentState = await http.get<unknown>(`${agentUrl}/state`, { signal, service: 'the Mesos agent' });
   const sandbox = sandboxPath(agentState, task);
   if (!sandbox) {
     throw new DcosError(

@@ -1,5 +1,6 @@
 import type { HttpClient, HttpResponse, RequestOptions } from '../http/client.js';
 import { headerValue } from '../http/client.js';
+import { DcosError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 import type {
   MarathonApp,
@@ -8,6 +9,9 @@ import type {
   MarathonQueueItem,
   MarathonTask,
 } from './types.js';
+
+/** Names Marathon in errors about its answers ("expected JSON from Marathon at ..."). */
+const MARATHON = 'Marathon';
 
 export interface DeploymentResult {
   deploymentId: string;
@@ -55,6 +59,10 @@ export class MarathonClient {
     return `${this.baseUrl}${path}`;
   }
 
+  private get<T>(path: string): Promise<T> {
+    return this.http.get<T>(this.url(path), { service: MARATHON });
+  }
+
   private async change(
     method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
@@ -63,29 +71,32 @@ export class MarathonClient {
   ): Promise<DeploymentResult> {
     const response = await this.http.request<
       Partial<DeploymentResult> & { deployments?: Array<{ id: string }> }
-    >(method, this.url(path), { query, ...(body === undefined ? {} : { json: body }) });
+    >(method, this.url(path), { query, service: MARATHON, ...(body === undefined ? {} : { json: body }) });
     return deploymentOf(response);
   }
 
   info(): Promise<Record<string, unknown>> {
-    return this.http.get(this.url('/v2/info'));
+    return this.get('/v2/info');
   }
 
   async ping(): Promise<string> {
-    const reply = await this.http.get<unknown>(this.url('/ping'), { headers: { accept: 'text/plain' } });
-    return String(reply).trim();
+    const reply = await this.http.get<string>(this.url('/ping'), {
+      headers: { accept: 'text/plain' },
+      expect: 'text',
+    });
+    return reply.trim();
   }
 
   leader(): Promise<{ leader: string }> {
-    return this.http.get(this.url('/v2/leader'));
+    return this.get('/v2/leader');
   }
 
   async listApps(embed: string[] = []): Promise<MarathonApp[]> {
-    return (await this.http.get<{ apps: MarathonApp[] }>(this.url(`/v2/apps${embedQuery(embed)}`))).apps;
+    return (await this.get<{ apps: MarathonApp[] }>(`/v2/apps${embedQuery(embed)}`)).apps;
   }
 
   async getApp(id: string): Promise<MarathonApp> {
-    return (await this.http.get<{ app: MarathonApp }>(this.url(`/v2/apps${idPath(id)}`))).app;
+    return (await this.get<{ app: MarathonApp }>(`/v2/apps${idPath(id)}`)).app;
   }
 
   /** The app, or undefined when Marathon says it does not exist. */
@@ -99,11 +110,11 @@ export class MarathonClient {
   }
 
   async appVersions(id: string): Promise<string[]> {
-    return (await this.http.get<{ versions: string[] }>(this.url(`/v2/apps${idPath(id)}/versions`))).versions;
+    return (await this.get<{ versions: string[] }>(`/v2/apps${idPath(id)}/versions`)).versions;
   }
 
   appVersion(id: string, version: string): Promise<MarathonApp> {
-    return this.http.get(this.url(`/v2/apps${idPath(id)}/versions/${encodeURIComponent(version)}`));
+    return this.get(`/v2/apps${idPath(id)}/versions/${encodeURIComponent(version)}`);
   }
 
   createApp(app: unknown): Promise<DeploymentResult> {
@@ -135,13 +146,13 @@ export class MarathonClient {
     const response = await this.http.request<{ tasks?: MarathonTask[] } & Partial<DeploymentResult>>(
       'DELETE',
       this.url(`/v2/apps${idPath(id)}/tasks`),
-      { query },
+      { query, service: MARATHON },
     );
     return options.scale ? deploymentOf(response) : { tasks: response.data.tasks ?? [] };
   }
 
   async listTasks(): Promise<MarathonTask[]> {
-    return (await this.http.get<{ tasks: MarathonTask[] }>(this.url('/v2/tasks'))).tasks;
+    return (await this.get<{ tasks: MarathonTask[] }>('/v2/tasks')).tasks;
   }
 
   async killTasks(
@@ -156,18 +167,18 @@ export class MarathonClient {
     const response = await this.http.request<{ tasks?: MarathonTask[] } & Partial<DeploymentResult>>(
       'POST',
       this.url('/v2/tasks/delete'),
-      { query, json: { ids } },
+      { query, json: { ids }, service: MARATHON },
     );
     return options.scale ? deploymentOf(response) : { tasks: response.data.tasks ?? [] };
   }
 
   getGroup(id = '/', embed: string[] = []): Promise<MarathonGroup> {
     const path = normalizeId(id) === '/' ? '' : idPath(id);
-    return this.http.get(this.url(`/v2/groups${path}${embedQuery(embed)}`));
+    return this.get(`/v2/groups${path}${embedQuery(embed)}`);
   }
 
   groupVersion(id: string, version: string): Promise<MarathonGroup> {
-    return this.http.get(this.url(`/v2/groups${idPath(id)}/versions/${encodeURIComponent(version)}`));
+    return this.get(`/v2/groups${idPath(id)}/versions/${encodeURIComponent(version)}`);
   }
 
   createGroup(group: unknown): Promise<DeploymentResult> {
@@ -183,7 +194,7 @@ export class MarathonClient {
   }
 
   listDeployments(): Promise<MarathonDeployment[]> {
-    return this.http.get(this.url('/v2/deployments'));
+    return this.get('/v2/deployments');
   }
 
   /** Rollback (a new deployment) without `force`; plain cancel with it. */
@@ -191,13 +202,13 @@ export class MarathonClient {
     const response = await this.http.request<Partial<DeploymentResult>>(
       'DELETE',
       this.url(`/v2/deployments/${encodeURIComponent(id)}`),
-      { query: forceQuery(options) },
+      { query: forceQuery(options), service: MARATHON },
     );
     return options.force ? undefined : deploymentOf(response);
   }
 
   async queue(): Promise<MarathonQueueItem[]> {
-    return (await this.http.get<{ queue: MarathonQueueItem[] }>(this.url('/v2/queue'))).queue;
+    return (await this.get<{ queue: MarathonQueueItem[] }>('/v2/queue')).queue;
   }
 }
 
@@ -206,9 +217,16 @@ function deploymentOf(
 ): DeploymentResult {
   const body = response.data ?? {};
   const deploymentId =
-    body.deploymentId ??
-    headerValue(response.headers['marathon-deployment-id']) ??
-    body.deployments?.[0]?.id ??
-    '';
-  return { deploymentId, version: body.version ?? '' };
+    body.deploymentId ?? headerValue(response.headers['marathon-deployment-id']) ?? body.deployments?.[0]?.id;
+  // Marathon always names the deployment it started; an answer that does not must not read as a success.
+  if (typeof deploymentId !== 'string' || deploymentId === '') {
+    throw new DcosError(
+      `${MARATHON} at ${response.url} answered ${response.status} without a deployment id`,
+      {
+        code: 'invalid_response',
+        details: { url: response.url },
+      },
+    );
+  }
+  return { deploymentId, version: typeof body.version === 'string' ? body.version : '' };
 }

@@ -94,6 +94,8 @@ export async function readNodeLog(http: HttpClient, url: string, options: NodeLo
   const query = logQuery(options.lines, options.follow, options.filters);
   const response = await http.stream(`${url}?${query.toString()}`, {
     headers: { accept: options.follow ? 'text/event-stream' : 'application/json' },
+    // Without --follow the log is a finite answer, due within core.timeout like any other.
+    bounded: !options.follow,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   let printed = 0;

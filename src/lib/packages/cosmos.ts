@@ -143,6 +143,7 @@ export class CosmosPackageManager implements PackageManager {
         json,
         // Cosmos picks the first type it can encode, so the order is our preference.
         headers: { 'content-type': requestType(rpc), accept: accepted.join(',') },
+        service: 'Cosmos',
       });
     } catch (error) {
       throw translateFailure(error, packageName);
@@ -178,6 +179,8 @@ export async function cosmosAvailable(http: HttpClient, baseUrl: string): Promis
     response = await http.request<unknown>('GET', `${baseUrl.replace(/\/+$/, '')}/capabilities`, {
       headers: { accept: CAPABILITIES_TYPE },
       acceptStatus: (status) => status === 404 || (status >= 200 && status < 300),
+      // A probe: a page that is not a capability list means "no Cosmos here", not an error.
+      expect: 'any',
     });
   } catch (error) {
     if (error instanceof NetworkError && error.kind === 'refused') return false;

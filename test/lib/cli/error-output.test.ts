@@ -40,7 +40,7 @@ describe('renderError', () => {
       url: 'http://m/v2/apps/web',
       body: { message: 'App is locked', deployments: [{ id: 'd-1' }] },
     });
-    const { text, exitCode } = renderError(conflict, json);
+    const { text, exitCode } = renderError(conflict, { ...json, canForce: true });
     expect(exitCode).toBe(1);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.trim().split('\n')).toHaveLength(1);
@@ -48,6 +48,45 @@ describe('renderError', () => {
     expect(parsed.error.code).toBe('conflict');
     expect(parsed.error.message).toContain('--force');
     expect(parsed.error.details).toEqual({ deployments: ['d-1'] });
+  });
+
+  it('advises --force on a 409 only to a command that takes --force', () => {
+    const conflict = new HttpError({
+      status: 409,
+      method: 'GET',
+      url: 'http://m/v2/apps',
+      body: { message: 'locked', deployments: [{ id: 'd-1' }] },
+    });
+    const advice = 'or retry with --force';
+    expect(renderError(conflict, { ...human, canForce: true }).text).toContain(advice);
+    expect(renderError(conflict, human).text).toBe(
+      'Error: blocked by deployment d-1 in progress; wait for it (`dcos marathon deployment watch d-1`)\n',
+    );
+    expect(JSON.parse(renderError(conflict, json).text).error.message).not.toContain('--force');
+  });
+
+  it('shows control characters from a server escaped: one line, no terminal codes', () => {
+    const hostile = new HttpError({
+      status: 422,
+      method: 'POST',
+      url: 'http://m/v2/apps',
+      body: {
+        message: 'Object is not valid\n\u001b[31mError: fake second line\u001b[0m',
+        details: [{ path: '/id\r', errors: ['bad\u0007', '\u009b2J\u202eevil'] }],
+      },
+    });
+    const { text } = renderError(hostile, human);
+    expect(text).toBe(
+      'Error: Object is not valid\\n\\x1b[31mError: fake second line\\x1b[0m: ' +
+        '/id\\r: bad\\x07, \\x9b2J\\u202eevil\n',
+    );
+    // eslint-disable-next-line no-control-regex
+    expect(text.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    const verbose = renderError(hostile, { json: false, verbose: true }).text;
+    expect(verbose).not.toContain('\u001b');
+    // --json was escaped by JSON already and stays byte for byte what JSON.stringify gives.
+    const parsed = JSON.parse(renderError(hostile, json).text) as { error: { message: string } };
+    expect(parsed.error.message).toBe(hostile.message);
   });
 
   it('labels unexpected exceptions as internal errors', () => {

@@ -22,6 +22,15 @@ describe('formatTable', () => {
     ]);
     expect(text).not.toMatch(/[│─┌└]/);
   });
+
+  it('escapes control characters in cells: a newline adds no row, ESC colours nothing', async () => {
+    const rows = [{ id: '/web\n/fake  row', cmd: '\u001b[31mrm -rf\u001b[0m' }];
+    const text = await formatTable(rows, [
+      { header: 'id', value: (row) => row.id },
+      { header: 'cmd', value: (row) => row.cmd },
+    ]);
+    expect(text.split('\n')).toEqual(['ID                CMD', '/web\\n/fake  row  \\x1b[31mrm -rf\\x1b[0m']);
+  });
 });
 
 describe('formatJson and formatYaml', () => {

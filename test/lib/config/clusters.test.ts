@@ -481,6 +481,80 @@ describe('resolveCluster', () => {
     }
   });
 
+  describe('DCOS_URL naming another origin than the stored core.dcos_url', () => {
+    async function storedWithSecrets() {
+      const root = await tempDcosDir();
+      await writeClusterFile(
+        root,
+        'c1',
+        clusterToml(
+          'prod',
+          'https://prod.example.com',
+          'dcos_acs_token = "file-token"\nbasic_auth_username = "ops"\nbasic_auth_password = "file-pw"\n' +
+            'timeout = 30\n[marathon]\nurl = "https://marathon.prod.example.com"\n' +
+            '[mesos]\nmaster_url = "https://mesos.prod.example.com"\n' +
+            '[package]\ncosmos_url = "https://cosmos.prod.example.com"\n',
+        ),
+        { attached: true },
+      );
+      return new ClusterStore(root).list();
+    }
+
+    it('leaves out the stored credentials and service URLs, keeps the rest, and says what happened', async () => {
+      const clusters = await storedWithSecrets();
+      const resolved = resolveCluster(clusters, { env: { DCOS_URL: 'https://other.example.com' } });
+      expect(resolved.settings).toEqual({
+        'cluster.name': 'prod',
+        'core.dcos_url': 'https://other.example.com',
+        'core.timeout': 30,
+      });
+      expect(resolved.urlOverride).toEqual({
+        stored: 'https://prod.example.com',
+        effective: 'https://other.example.com',
+      });
+      // The file is still the file: logout and config set work on it.
+      expect(resolved.fileSettings['core.dcos_acs_token']).toBe('file-token');
+    });
+
+    it('takes DCOS_ACS_TOKEN, which was given for that URL', async () => {
+      const clusters = await storedWithSecrets();
+      const resolved = resolveCluster(clusters, {
+        env: { DCOS_URL: 'https://other.example.com', DCOS_ACS_TOKEN: 'env-token' },
+      });
+      expect(resolved.settings['core.dcos_acs_token']).toBe('env-token');
+      expect(resolved.settings['core.basic_auth_password']).toBeUndefined();
+    });
+
+    it.each([
+      ['another port', 'https://prod.example.com:8443'],
+      ['another scheme', 'http://prod.example.com'],
+      ['another host', 'https://prod.example.com.evil.test'],
+    ])('counts %s as another origin', async (_what, url) => {
+      const resolved = resolveCluster(await storedWithSecrets(), { env: { DCOS_URL: url } });
+      expect(resolved.settings['core.dcos_acs_token']).toBeUndefined();
+      expect(resolved.urlOverride?.effective).toBe(url);
+    });
+
+    it('keeps everything for the same origin spelled differently, and through DCOS_CLUSTER and --cluster', async () => {
+      const clusters = await storedWithSecrets();
+      for (const input of [
+        { env: { DCOS_URL: 'https://PROD.example.com:443/some/path/' } },
+        { env: { DCOS_CLUSTER: 'prod', DCOS_URL: 'https://prod.example.com' } },
+        { flag: 'prod', env: {} },
+      ]) {
+        const resolved = resolveCluster(clusters, input);
+        expect(resolved.settings['core.dcos_acs_token']).toBe('file-token');
+        expect(resolved.settings['marathon.url']).toBe('https://marathon.prod.example.com');
+        expect(resolved.urlOverride).toBeUndefined();
+      }
+      const viaFlag = resolveCluster(clusters, {
+        flag: 'prod',
+        env: { DCOS_URL: 'https://other.example.com' },
+      });
+      expect(viaFlag.settings['core.dcos_acs_token']).toBeUndefined();
+    });
+  });
+
   it('DCOS_CLUSTER naming a missing cluster is an error even with DCOS_URL set', () => {
     const error = thrownBy(
       () => resolveCluster([], { env: { DCOS_CLUSTER: 'prod', DCOS_URL: 'https://ci.example.com' } }),

@@ -60,8 +60,30 @@ describe('keyDefinition / unknown keys', () => {
       'core.dcos_acs_token': 'DCOS_ACS_TOKEN',
       'core.ssl_verify': 'DCOS_SSL_VERIFY',
       'core.timeout': 'DCOS_TIMEOUT',
+      'core.max_response_bytes': 'DCOS_MAX_RESPONSE_BYTES',
     });
   });
+});
+
+describe('core.max_response_bytes', () => {
+  it.each<[SettingValue, number]>([
+    ['1048576', 1_048_576],
+    ['1024', 1024],
+    ['64KiB', 64 * 1024],
+    ['512 MiB', 512 * 1024 ** 2],
+    ['2gib', 2 * 1024 ** 3],
+    [268_435_456, 268_435_456],
+  ])('accepts %j as %d bytes', (raw, expected) => {
+    expect(parseSetting('core.max_response_bytes', raw)).toBe(expected);
+  });
+
+  it.each<SettingValue>(['', '0', '1023', '-5', '1.5MiB', '10MB', 'lots', '99999999999999999999'])(
+    'refuses %j with a message naming the key',
+    (raw) => {
+      const error = thrownBy(() => parseSetting('core.max_response_bytes', raw), UsageError);
+      expect(error.message).toMatch(/^invalid value for core\.max_response_bytes: .*at least 1 KiB/);
+    },
+  );
 });
 
 describe('core.timeout', () => {

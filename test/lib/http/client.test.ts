@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -272,6 +274,20 @@ describe('HttpClient timeouts', () => {
     });
   });
 
+  it('leaves no listener on the Ctrl-C signal once requests and streams are done (long-running loops)', async () => {
+    const api = await server({
+      '/v2/apps': () => ({ json: [] }),
+      '/v2/events': () => ({ text: 'data: x\n\n' }),
+    });
+    const controller = new AbortController();
+    const http = client({ baseUrl: api.url, signal: controller.signal });
+    for (let i = 0; i < 20; i++) await http.get('/v2/apps');
+    const stream = await http.stream('/v2/events');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await stream.body.toArray();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('stops a request in flight when its own signal is aborted', async () => {
     const api = await server({ '/slow': (_request, response) => hang(response) });
     const http = client({ baseUrl: api.url, timeoutMs: 60_000 });
@@ -296,6 +312,205 @@ describe('HttpClient timeouts', () => {
     // Already aborted: nothing is sent.
     await expect(http.get('/slow')).rejects.toBeInstanceOf(InterruptedError);
     expect(api.requests).toHaveLength(1);
+  });
+});
+
+/** A clock that moves only when the client sleeps (requests take no time), and the sleeps it was asked for. */
+function fakeTime() {
+  let time = 0;
+  const delays: number[] = [];
+  return {
+    delays,
+    now: () => time,
+    sleep: (ms: number) => {
+      delays.push(ms);
+      time += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+describe('HttpClient deadline: core.timeout bounds the whole exchange', () => {
+  /** Writes one byte every `everyMs`, for at most `max` bytes, then the JSON; stops when the client leaves. */
+  function drip(everyMs: number, max = 100): Routes[string] {
+    return async (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < max && !response.destroyed; i++) {
+        response.write(' ');
+        await delay(everyMs);
+      }
+      if (!response.destroyed) response.end('{"done":true}');
+    };
+  }
+
+  it('gives up on a body dripping a byte every 100 ms once the timeout has passed, and does not retry', async () => {
+    const api = await server({ '/v2/apps': drip(100) });
+    const { sleep, delays } = recordingSleep();
+    const http = client({ baseUrl: api.url, timeoutMs: 500, sleep });
+    const started = Date.now();
+    const error = await withDeadline(rejection(http.get('/v2/apps')), 8_000, 'the dripping GET');
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).message).toBe(
+      `request to ${api.url}/v2/apps timed out after 0.5s; raise core.timeout if the cluster is slow`,
+    );
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(api.requests).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it('lets a slow body through that finishes within the timeout', async () => {
+    const api = await server({ '/v2/apps': drip(20, 5) });
+    const http = client({ baseUrl: api.url, timeoutMs: 10_000 });
+    await expect(withDeadline(http.get('/v2/apps'), 8_000, 'the GET')).resolves.toEqual({ done: true });
+  });
+
+  it('retries share the budget: with Retry-After 2 s and 5 s in all, three tries, not ten', async () => {
+    const api = await server({
+      '/v2/apps': () => ({ status: 503, json: { message: 'busy' }, headers: { 'retry-after': '2' } }),
+    });
+    const { sleep, delays, now } = fakeTime();
+    const http = client({ baseUrl: api.url, timeoutMs: 5_000, tries: 10, sleep, now });
+    const error = await rejection(http.get('/v2/apps'));
+    // Out of time for a fourth: the server's own answer, not a timeout.
+    expect((error as HttpError).status).toBe(503);
+    expect(delays).toEqual([2_000, 2_000]);
+    expect(api.requests).toHaveLength(3);
+  });
+
+  it('backoff after resets stops where the next wait would not fit the budget', async () => {
+    const api = await server({ '/v2/apps': (_request, response) => dropConnection(response) });
+    const { sleep, delays, now } = fakeTime();
+    const http = client({
+      baseUrl: api.url,
+      timeoutMs: 2_000,
+      tries: 10,
+      sleep,
+      now,
+      random: () => 0,
+    });
+    const error = await rejection(http.get('/v2/apps'));
+    expect((error as NetworkError).kind).toBe('reset');
+    // 125 + 250 + 500 + 1000 leave 125 ms: too little for the next 2 s wait.
+    expect(delays).toEqual([125, 250, 500, 1_000]);
+    expect(api.requests).toHaveLength(5);
+  });
+
+  it('a bounded stream (a finite read) is cut at the deadline like any response', async () => {
+    const api = await server({ '/files/read': drip(100) });
+    const http = client({ baseUrl: api.url, timeoutMs: 500 });
+    const stream = await http.stream('/files/read', { bounded: true });
+    const error = await withDeadline(rejection(stream.body.toArray()), 8_000, 'the bounded stream');
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).kind).toBe('timeout');
+  });
+
+  it('an error page that drips is cut at the deadline too', async () => {
+    const api = await server({
+      '/v2/events': async (_request, response) => {
+        response.writeHead(500, { 'content-type': 'text/html' });
+        for (let i = 0; i < 100 && !response.destroyed; i++) {
+          response.write('<p>');
+          await delay(100);
+        }
+        if (!response.destroyed) response.end();
+      },
+    });
+    const http = client({ baseUrl: api.url, timeoutMs: 500 });
+    const error = await withDeadline(rejection(http.stream('/v2/events')), 8_000, 'the stream');
+    expect((error as NetworkError).kind).toBe('timeout');
+  });
+});
+
+describe('HttpClient body limits', () => {
+  it('refuses a success past maxResponseBytes while reading it (chunked)', async () => {
+    const api = await server({
+      '/v2/apps': async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        for (let i = 0; i < 64 && !response.destroyed; i++) {
+          if (!response.write(Buffer.alloc(16 * 1024, ' '))) await delay(5);
+        }
+        if (!response.destroyed) response.end('[]');
+      },
+    });
+    const http = client({ baseUrl: api.url, maxResponseBytes: 64 * 1024 });
+    const error = await rejection(http.get('/v2/apps'));
+    expect(error).toBeInstanceOf(DcosError);
+    expect(error).toMatchObject({
+      code: 'response_too_large',
+      message: `the response from ${api.url}/v2/apps is larger than 64 KiB; raise core.max_response_bytes if an answer this large is expected`,
+      details: { url: `${api.url}/v2/apps`, limitBytes: 64 * 1024 },
+    });
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('refuses a declared Content-Length past the limit before reading any of it', async () => {
+    let closed = false;
+    const api = await server({
+      '/v2/apps': (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 ** 3) });
+        response.flushHeaders();
+        return new Promise<void>((resolve) =>
+          response.on('close', () => {
+            closed = true;
+            resolve();
+          }),
+        );
+      },
+    });
+    const http = client({ baseUrl: api.url, maxResponseBytes: 1024 * 1024 });
+    const error = await withDeadline(rejection(http.get('/v2/apps')), 5_000, 'the GET');
+    expect((error as DcosError).code).toBe('response_too_large');
+    await withDeadline(
+      (async () => {
+        while (!closed) await delay(10);
+      })(),
+      5_000,
+      'the server seeing the connection close',
+    );
+  });
+
+  it('takes a body of exactly the limit', async () => {
+    const body = JSON.stringify({ pad: 'x'.repeat(1000) });
+    const api = await server({ '/v2/info': () => ({ json: JSON.parse(body) as unknown }) });
+    const http = client({ baseUrl: api.url, maxResponseBytes: Buffer.byteLength(body) });
+    await expect(http.get('/v2/info')).resolves.toEqual(JSON.parse(body));
+  });
+});
+
+describe('HttpClient: a success must be what the caller expects', () => {
+  const LOGIN = '<html><head><title>Sign in</title></head><body><form></form></body></html>';
+
+  it('a 200 HTML page where JSON is expected names the service, the URL and the likely cause', async () => {
+    const api = await server({ '*': () => ({ text: LOGIN, headers: { 'content-type': 'text/html' } }) });
+    const http = client({ baseUrl: api.url });
+    const error = await rejection(http.get('/v2/apps', { service: 'Marathon' }));
+    expect(error).toMatchObject({
+      code: 'invalid_response',
+      message: `expected JSON from Marathon at ${api.url}/v2/apps, got text/html: a login page or proxy in the way?`,
+    });
+    const post = await rejection(http.post('/v2/apps', { id: '/x' }));
+    expect((post as DcosError).message).toBe(
+      `expected JSON from ${api.url}/v2/apps, got text/html: a login page or proxy in the way?`,
+    );
+  });
+
+  it('an empty 200 to a GET is not an empty result; to a write it is nothing to say', async () => {
+    const api = await server({ '/v2/apps': () => ({ status: 200 }) });
+    const http = client({ baseUrl: api.url });
+    expect(((await rejection(http.get('/v2/apps'))) as DcosError).message).toBe(
+      `expected JSON from ${api.url}/v2/apps, got an empty body`,
+    );
+    await expect(http.delete('/v2/apps')).resolves.toBeUndefined();
+  });
+
+  it('an error status the caller accepts is handed over as it is (a probe reading a 404 page)', async () => {
+    const api = await server({
+      '/capabilities': () => ({ status: 404, text: LOGIN, headers: { 'content-type': 'text/html' } }),
+    });
+    const response = await client({ baseUrl: api.url }).request('GET', '/capabilities', {
+      acceptStatus: () => true,
+    });
+    expect(response).toMatchObject({ status: 404, data: LOGIN });
   });
 });
 
@@ -371,6 +586,25 @@ describe('HttpClient credentials', () => {
     expect(third.requests[0]?.headers.authorization).toBe(expected);
   });
 
+  it('follows no redirect: the other origin is never asked, let alone given the token', async () => {
+    const { base, other } = await twoServers();
+    base.routes['/v2/apps'] = () => ({ status: 302, headers: { location: `${other.url}/who` } });
+    base.routes['/v2/events'] = () => ({ status: 307, headers: { location: `${other.url}/who` } });
+    const http = client({ baseUrl: base.url, token: 'secret-token' });
+    const error = await rejection(http.get('/v2/apps'));
+    expect((error as HttpError).status).toBe(302);
+    // A stream's caller may take the redirect itself; the next hop is judged by its own origin.
+    const hop = await http.stream('/v2/events', { acceptStatus: (status) => status < 400 });
+    hop.body.destroy();
+    expect(hop.headers.location).toBe(`${other.url}/who`);
+    await http.stream(String(hop.headers.location)).then((next) => next.body.resume());
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0]?.headers.authorization).toBeUndefined();
+    expect(base.requests.every((request) => request.headers.authorization === 'token=secret-token')).toBe(
+      true,
+    );
+  });
+
   it('prefers the token when both a token and basic auth are configured', async () => {
     const { base } = await twoServers();
     const http = client({ baseUrl: base.url, token: 'tk', basicAuth: { username: 'u', password: 'p' } });
@@ -438,7 +672,7 @@ describe('HttpClient requests and responses', () => {
     expect(request?.headers['user-agent']).toBe('dcos-test/1');
   });
 
-  it('returns text bodies as text and empty bodies as undefined', async () => {
+  it('returns text to a caller that asks for text, and empty bodies as undefined', async () => {
     const api = await server({
       '/text': () => ({ text: 'pong' }),
       '/empty': () => ({ status: 204 }),
@@ -447,8 +681,11 @@ describe('HttpClient requests and responses', () => {
       },
     });
     const http = client({ baseUrl: api.url });
-    await expect(http.get('/text')).resolves.toBe('pong');
+    await expect(http.get('/text', { expect: 'text' })).resolves.toBe('pong');
+    await expect(http.get('/json-without-type', { expect: 'text' })).resolves.toBe('{"a":1}');
+    await expect(http.get('/text', { expect: 'any' })).resolves.toBe('pong');
     await expect(http.delete('/empty')).resolves.toBeUndefined();
+    await expect(http.get('/empty')).resolves.toBeUndefined();
     await expect(http.get('/json-without-type')).resolves.toEqual({ a: 1 });
   });
 
@@ -462,8 +699,8 @@ describe('HttpClient requests and responses', () => {
     const error = await rejection(client({ baseUrl: api.url }).get('/v2/info'));
     expect(error).toBeInstanceOf(DcosError);
     expect((error as DcosError).code).toBe('invalid_response');
-    expect((error as DcosError).message).toContain(
-      `GET ${api.url}/v2/info returned a body that is not valid JSON`,
+    expect((error as DcosError).message).toMatch(
+      new RegExp(`^expected JSON from ${api.url}/v2/info, got invalid JSON \\(.+\\)$`),
     );
   });
 

@@ -46,7 +46,7 @@ describe('describeHttpFailure', () => {
     );
   });
 
-  it('409 from Marathon names the blocking deployments and suggests --force', () => {
+  it('409 from Marathon names the blocking deployments; --force is advice kept apart for commands that take it', () => {
     const body = {
       message:
         "App is locked by one or more deployments. Override with the option '?force=true'. " +
@@ -58,14 +58,12 @@ describe('describeHttpFailure', () => {
     expect(described.details).toEqual({ deployments: ['d1', 'd2'] });
     expect(described.message).toContain('d1');
     expect(described.message).toContain('d2');
-    expect(described.message).toContain('--force');
     expect(described.message).toBe(
-      'blocked by deployments d1, d2 in progress; wait for them ' +
-        '(`dcos marathon deployment watch d1`) or retry with --force',
+      'blocked by deployments d1, d2 in progress; wait for them (`dcos marathon deployment watch d1`)',
     );
+    expect(described.forceHint).toBe(' or retry with --force');
     expect(describeHttpFailure(failure(409, { deployments: [{ id: 'only' }] })).message).toBe(
-      'blocked by deployment only in progress; wait for it (`dcos marathon deployment watch only`) ' +
-        'or retry with --force',
+      'blocked by deployment only in progress; wait for it (`dcos marathon deployment watch only`)',
     );
   });
 

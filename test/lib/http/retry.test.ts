@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import {
   backoffDelay,
+  Deadline,
   DEFAULT_BACKOFF,
   IDEMPOTENT_METHODS,
   RETRYABLE_STATUS,
   retryAfterMs,
+  retryDelay,
 } from '../../../src/lib/http/retry.js';
 
 /** A deterministic stand-in for Math.random (Park-Miller; exact in doubles). */
@@ -90,5 +92,63 @@ describe('retry policy constants', () => {
   it('retries only gateway/unavailable statuses and only idempotent methods', () => {
     expect([...RETRYABLE_STATUS].sort()).toEqual([502, 503, 504]);
     expect([...IDEMPOTENT_METHODS].sort()).toEqual(['GET', 'HEAD']);
+  });
+});
+
+describe('Deadline', () => {
+  it('counts down from the moment it is set, and never below zero', () => {
+    const deadline = Deadline.after(5_000, 1_000);
+    expect(deadline.remainingMs(1_000)).toBe(5_000);
+    expect(deadline.remainingMs(4_500)).toBe(1_500);
+    expect(deadline.remainingMs(6_000)).toBe(0);
+    expect(deadline.remainingMs(60_000)).toBe(0);
+  });
+
+  it('0 means no deadline', () => {
+    expect(Deadline.after(0, 1_000).remainingMs(1e15)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('retryDelay: the tries share one budget', () => {
+  const base = { tries: 3, random: () => 0, remainingMs: 60_000 };
+
+  it('waits the backoff, or the Retry-After the server asked for', () => {
+    expect(retryDelay({ ...base, attempt: 1 })).toBe(125);
+    expect(retryDelay({ ...base, attempt: 2 })).toBe(250);
+    expect(retryDelay({ ...base, attempt: 1, retryAfterMs: 2_000 })).toBe(2_000);
+  });
+
+  it('stops when the tries are used up, whatever is left of the budget', () => {
+    expect(retryDelay({ ...base, attempt: 3 })).toBeUndefined();
+    expect(retryDelay({ ...base, tries: 1, attempt: 1 })).toBeUndefined();
+  });
+
+  it('stops when the wait would use the rest of the budget (no try that cannot be answered)', () => {
+    expect(retryDelay({ ...base, attempt: 1, remainingMs: 126 })).toBe(125);
+    expect(retryDelay({ ...base, attempt: 1, remainingMs: 125 })).toBeUndefined();
+    expect(retryDelay({ ...base, attempt: 1, remainingMs: 0 })).toBeUndefined();
+    expect(retryDelay({ ...base, attempt: 1, retryAfterMs: 10_000, remainingMs: 9_000 })).toBeUndefined();
+  });
+
+  it('walked with a fake clock: a 5 s budget and Retry-After 2 s allow three tries, not ten', () => {
+    let now = 0;
+    const deadline = Deadline.after(5_000, now);
+    const delays: number[] = [];
+    // Each try takes 100 ms to fail; bounded by the tries in any case.
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      now += 100;
+      const delay = retryDelay({
+        attempt,
+        tries: 10,
+        random: () => 0,
+        retryAfterMs: 2_000,
+        remainingMs: deadline.remainingMs(now),
+      });
+      if (delay === undefined) break;
+      delays.push(delay);
+      now += delay;
+    }
+    expect(delays).toEqual([2_000, 2_000]);
+    expect(now).toBeLessThanOrEqual(5_000);
   });
 });

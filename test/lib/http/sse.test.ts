@@ -527,3 +527,27 @@ describe('followEvents', () => {
     expect(delays).toEqual([]);
   });
 });
+
+describe('SseParser memory bound', () => {
+  it('refuses an event that grows past the limit, as one unfinished line or as many data lines', () => {
+    const endless = new SseParser(1_000);
+    endless.feed('data: ');
+    const line = () => endless.feed('x'.repeat(400));
+    line();
+    line();
+    expect(line).toThrow(/more than 1000 characters/);
+
+    const many = new SseParser(1_000);
+    const lines = () => many.feed('data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n'.repeat(10));
+    lines();
+    lines();
+    expect(lines).toThrow(expect.objectContaining({ code: 'response_too_large' }));
+  });
+
+  it('counts each event afresh: a long stream of small events is fine', () => {
+    const parser = new SseParser(1_000);
+    let events = 0;
+    for (let i = 0; i < 500; i++) events += parser.feed(`data: ${'y'.repeat(100)}\n\n`).length;
+    expect(events).toBe(500);
+  });
+});

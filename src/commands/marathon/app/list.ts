@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { MarathonCommand } from '../../../lib/cli/marathon-command.js';
 import { formatTable } from '../../../lib/cli/output.js';
 import { APP_COLUMNS, appRows } from '../../../lib/marathon/render.js';
+import { escapeControlCharacters } from '../../../lib/text.js';
 
 export default class MarathonAppList extends MarathonCommand<typeof MarathonAppList> {
   static override summary = 'List the apps with their tasks, health and deployments';
@@ -22,7 +23,7 @@ export default class MarathonAppList extends MarathonCommand<typeof MarathonAppL
       table ? marathon.queue() : [],
     ]);
     await this.render(apps, async () => {
-      if (this.flags.quiet) return apps.forEach((app) => this.log(app.id));
+      if (this.flags.quiet) return apps.forEach((app) => this.log(escapeControlCharacters(app.id)));
       if (apps.length === 0) return this.log('No apps.');
       this.log(await formatTable(appRows(apps, deployments, queue), APP_COLUMNS));
     });

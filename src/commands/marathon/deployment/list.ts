@@ -4,6 +4,7 @@ import { MarathonCommand } from '../../../lib/cli/marathon-command.js';
 import { formatTable } from '../../../lib/cli/output.js';
 import { normalizeId } from '../../../lib/marathon/client.js';
 import { DEPLOYMENT_COLUMNS } from '../../../lib/marathon/render.js';
+import { escapeControlCharacters } from '../../../lib/text.js';
 
 export default class MarathonDeploymentList extends MarathonCommand<typeof MarathonDeploymentList> {
   static override summary = 'List deployments in progress (optionally of one app)';
@@ -28,7 +29,7 @@ export default class MarathonDeploymentList extends MarathonCommand<typeof Marat
       ? all.filter((d) => d.affectedApps.includes(id) || (d.affectedPods ?? []).includes(id))
       : all;
     await this.render(deployments, async () => {
-      if (this.flags.quiet) return deployments.forEach((d) => this.log(d.id));
+      if (this.flags.quiet) return deployments.forEach((d) => this.log(escapeControlCharacters(d.id)));
       if (deployments.length === 0) return this.log(id ? `No deployments for ${id}.` : 'No deployments.');
       this.log(await formatTable(deployments, DEPLOYMENT_COLUMNS));
     });

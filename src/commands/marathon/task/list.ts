@@ -4,6 +4,7 @@ import { MarathonCommand } from '../../../lib/cli/marathon-command.js';
 import { formatTable } from '../../../lib/cli/output.js';
 import { normalizeId } from '../../../lib/marathon/client.js';
 import { TASK_COLUMNS } from '../../../lib/marathon/render.js';
+import { escapeControlCharacters } from '../../../lib/text.js';
 
 export default class MarathonTaskList extends MarathonCommand<typeof MarathonTaskList> {
   static override summary = 'List Marathon tasks (optionally of one app)';
@@ -23,7 +24,7 @@ export default class MarathonTaskList extends MarathonCommand<typeof MarathonTas
       (a, b) => a.appId.localeCompare(b.appId) || a.id.localeCompare(b.id),
     );
     await this.render(tasks, async () => {
-      if (this.flags.quiet) return tasks.forEach((task) => this.log(task.id));
+      if (this.flags.quiet) return tasks.forEach((task) => this.log(escapeControlCharacters(task.id)));
       if (tasks.length === 0) return this.log(id ? `No tasks for ${id}.` : 'No tasks.');
       this.log(await formatTable(tasks, TASK_COLUMNS));
     });
