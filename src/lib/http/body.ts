@@ -2,6 +2,12 @@
  * What a response body holds for the caller: the JSON it needs, the text it asked for, or the reason it is
  * neither. Pure, so every hostile answer (a login page, an empty 200, a mislabelled body) is testable alone.
  */
+import type { Readable } from 'node:stream';
+
+/** Frees the connection; undici reports destroying an unread body as an error nobody must see. */
+export function releaseBody(body: Readable): void {
+  if (!body.destroyed) body.on('error', () => undefined).destroy();
+}
 
 /**
  * `json`: a success must be JSON (the default: the CLI talks to REST APIs); `text`: the body as it came (a

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
 import { DcosError, InterruptedError } from '../errors.js';
-import { type BodyExpectation, decodeBody } from './body.js';
+import { type BodyExpectation, decodeBody, releaseBody } from './body.js';
 import {
   describeNetworkFailure,
   HttpError,
@@ -368,7 +368,7 @@ export class HttpClient {
       throw this.failure(error, url, options, exchange);
     } finally {
       // Whatever was not read is dropped with the connection rather than downloaded for nothing.
-      release(body);
+      releaseBody(body);
     }
   }
 
@@ -439,11 +439,6 @@ class Exchange {
     this.stopClock();
     for (const unlink of this.unlink.splice(0)) unlink();
   }
-}
-
-/** Frees the connection; undici reports destroying an unread body as an error nobody must see. */
-function release(body: Readable): void {
-  if (!body.destroyed) body.on('error', () => undefined).destroy();
 }
 
 /** An error status's body for the message: JSON when it parses, else the text as it came. */

@@ -1,3 +1,4 @@
+import { releaseBody } from './body.js';
 import type { HttpClient, RequestOptions } from './client.js';
 import { abortableSleep, backoffDelay, type BackoffPolicy } from './retry.js';
 import { DcosError, InterruptedError } from '../errors.js';
@@ -161,7 +162,7 @@ export async function* followEvents(
       } finally {
         // Free the connection however we leave (consumer stopped, abort, parse error). undici reports
         // destroying an unfinished body as an 'error' event, which must not become an uncaught exception.
-        if (!response.body.destroyed) response.body.on('error', () => undefined).destroy();
+        releaseBody(response.body);
       }
       throw new Error('event stream ended');
     } catch (error) {

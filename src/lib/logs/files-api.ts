@@ -12,6 +12,7 @@
  */
 import { DcosError, InterruptedError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { releaseBody } from '../http/body.js';
 import { describeNetworkFailure, HttpError, NetworkError } from '../http/errors.js';
 import { abortableSleep, backoffDelay, RETRYABLE_STATUS } from '../http/retry.js';
 import { isRecord } from '../json.js';
@@ -423,7 +424,7 @@ export class FilesApiFile {
       if (this.options.signal?.aborted) throw new InterruptedError();
       throw error instanceof DcosError ? error : describeNetworkFailure(error, response.url);
     } finally {
-      if (!response.body.destroyed) response.body.on('error', () => undefined).destroy();
+      releaseBody(response.body);
     }
     const answer = size > MAX_ANSWER_BYTES ? undefined : parseReadAnswer(Buffer.concat(chunks, size));
     if (!answer) {

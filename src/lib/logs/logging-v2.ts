@@ -11,6 +11,7 @@
  */
 import { DcosError, InterruptedError } from '../errors.js';
 import { headerValue, type HttpClient, type StreamResponse } from '../http/client.js';
+import { releaseBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { abortableSleep, backoffDelay, type BackoffPolicy } from '../http/retry.js';
 import { SseParser } from '../http/sse.js';
@@ -221,5 +222,5 @@ export class LoggingV2TaskFile {
 
 /** Frees the connection; undici reports destroying an unread body as an error nobody must see. */
 function release(response: StreamResponse): void {
-  if (!response.body.destroyed) response.body.on('error', () => undefined).destroy();
+  releaseBody(response.body);
 }

@@ -12,6 +12,7 @@ import type { Settings } from '../config/keys.js';
 import { clusterUrl, serviceUrl } from '../config/services.js';
 import { DcosError, InterruptedError, UsageError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { releaseBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { SseParser } from '../http/sse.js';
 import { isRecord } from '../json.js';
@@ -140,7 +141,7 @@ export async function readNodeLog(http: HttpClient, url: string, options: NodeLo
     throw error;
   } finally {
     // Destroying an unfinished undici body reports an 'error' that must not become an uncaught exception.
-    if (!response.body.destroyed) response.body.on('error', () => undefined).destroy();
+    releaseBody(response.body);
   }
   if (options.signal?.aborted) throw new InterruptedError();
   if (pending.trim() !== '') emit(parseEntry(pending.trim()));

@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { DcosError, InterruptedError } from '../../../src/lib/errors.js';
+import { releaseBody } from '../../../src/lib/http/body.js';
 import { HttpClient, type HttpClientOptions } from '../../../src/lib/http/client.js';
 import { HttpError, NetworkError } from '../../../src/lib/http/errors.js';
 import {
@@ -595,7 +596,7 @@ describe('HttpClient credentials', () => {
     expect((error as HttpError).status).toBe(302);
     // A stream's caller may take the redirect itself; the next hop is judged by its own origin.
     const hop = await http.stream('/v2/events', { acceptStatus: (status) => status < 400 });
-    hop.body.destroy();
+    releaseBody(hop.body);
     expect(hop.headers.location).toBe(`${other.url}/who`);
     await http.stream(String(hop.headers.location)).then((next) => next.body.resume());
     expect(other.requests).toHaveLength(1);
