@@ -25,9 +25,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
     await run(argv, await loadOptions(argv));
     await flush();
   } catch (error) {
-    // plugin-not-found exits 127; for us an unknown command is a usage error (2).
+    // plugin-not-found exits 127; an unknown command is a failure like any other (1), as in the DC/OS CLI.
     if (error?.oclif?.exit === 127) {
-      error.oclif.exit = 2;
+      error.oclif.exit = 1;
       if (argv.includes('--json')) {
         const words = argv.filter((word) => !word.startsWith('-')).join(' ');
         const message = `"${words}" is not a dcos command; run \`dcos help\` for the list`;

@@ -31,10 +31,10 @@ export class DcosError extends Error {
   }
 }
 
-/** Wrong arguments, flags or input shape: exit code 2. */
+/** Wrong arguments, flags or input shape. Exit code 1 like every failure, as the DC/OS CLI exits. */
 export class UsageError extends DcosError {
   constructor(message: string, options: Omit<DcosErrorOptions, 'exitCode'> = {}) {
-    super(message, { code: 'usage', ...options, exitCode: 2 });
+    super(message, { code: 'usage', ...options, exitCode: 1 });
     this.name = 'UsageError';
   }
 }

@@ -80,13 +80,13 @@ describe('auth login on DC/OS', () => {
     expect(readClusterToml(dir, dcos.clusterId).core?.dcos_acs_token).toBe(FIRST_TOKEN);
   });
 
-  it('without a password and without a terminal, exits 2 saying which flags to pass', async () => {
+  it('without a password and without a terminal, exits 1 saying which flags to pass', async () => {
     const { dcos, dir, env } = await loggedInDcos();
     const before = dcos.requests.length;
 
     for (const args of [[], ['--username', 'alice']]) {
       const login = await runCli(['auth', 'login', ...args], { env });
-      expect(login.code, printed(login)).toBe(2);
+      expect(login.code, printed(login)).toBe(1);
       expect(linesOf(login.stderr)).toHaveLength(1);
       expect(login.stderr).toMatch(/^Error: .*--password-file.*--password-env/);
     }
@@ -114,7 +114,7 @@ describe('auth login on DC/OS', () => {
 
     const login = await runCli(['auth', 'login', '--token-env', 'NOT_SET_ANYWHERE'], { env });
 
-    expect(login.code, printed(login)).toBe(2);
+    expect(login.code, printed(login)).toBe(1);
     expect(login.stderr).toBe('Error: environment variable NOT_SET_ANYWHERE (--token-env) is not set\n');
   });
 

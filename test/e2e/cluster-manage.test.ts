@@ -112,7 +112,7 @@ describe('cluster names', () => {
 
     const result = await runCli(['cluster', 'rename', 'alpha', ' '], { env: { DCOS_DIR: dir } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stderr).toMatch(/^Error: invalid value for cluster.name: .*\n$/);
   });
 });
@@ -135,12 +135,12 @@ describe('cluster attach', () => {
     expect(attachedIds(dir)).toEqual(['bbbb3333-0000']);
 
     const ambiguous = await runCli(['cluster', 'attach', 'bbbb'], { env: { DCOS_DIR: dir } });
-    expect(ambiguous.code, printed(ambiguous)).toBe(2);
+    expect(ambiguous.code, printed(ambiguous)).toBe(1);
     expect(ambiguous.stderr).toMatch(/^Error: "bbbb" matches several cluster ids.*\n$/);
     expect(attachedIds(dir)).toEqual(['bbbb3333-0000']);
 
     const unknown = await runCli(['cluster', 'attach', 'nope'], { env: { DCOS_DIR: dir } });
-    expect(unknown.code, printed(unknown)).toBe(2);
+    expect(unknown.code, printed(unknown)).toBe(1);
     expect(unknown.stderr).toMatch(/^Error: no cluster named "nope".*\n$/);
     expect(attachedIds(dir)).toEqual(['bbbb3333-0000']);
   });
@@ -177,7 +177,7 @@ describe('cluster remove', () => {
     expect(clusterIds(dir)).toEqual(['aaaa1111-0000']);
 
     const unknown = await runCli(['cluster', 'remove', 'beta'], { env: { DCOS_DIR: dir } });
-    expect(unknown.code, printed(unknown)).toBe(2);
+    expect(unknown.code, printed(unknown)).toBe(1);
     expect(unknown.stderr).toMatch(/^Error: no cluster named "beta".*\n$/);
     expect(clusterIds(dir)).toEqual(['aaaa1111-0000']);
   });
@@ -201,13 +201,13 @@ describe('cluster remove', () => {
   it.each([
     ['neither a cluster nor --all', [] as string[]],
     ['both a cluster and --all', ['alpha', '--all']],
-  ])('is a usage error (exit 2) given %s, and removes nothing', async (_what, args) => {
+  ])('is a usage error (exit 1) given %s, and removes nothing', async (_what, args) => {
     const dir = tempDcosDir();
     seedCluster(dir, 'aaaa1111-0000', { name: 'alpha', url: 'http://127.0.0.1:9', attached: true });
 
     const result = await runCli(['cluster', 'remove', ...args], { env: { DCOS_DIR: dir } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stderr).toBe('Error: name one cluster, or pass --all\n');
     expect(clusterIds(dir)).toEqual(['aaaa1111-0000']);
   });
@@ -253,7 +253,7 @@ describe('which cluster a command uses', () => {
       env: { DCOS_DIR: threeClusters() },
     });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stderr).toMatch(/^Error: no cluster named "nope".*\n$/);
   });
 

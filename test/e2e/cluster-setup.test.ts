@@ -184,7 +184,7 @@ describe('cluster setup against DC/OS with authentication on', () => {
       env: { DCOS_DIR: dir, MY_PW: PASSWORD },
     });
 
-    expect(setup.code, printed(setup)).toBe(2);
+    expect(setup.code, printed(setup)).toBe(1);
     expect(setup.stderr).toMatch(/^Error: .*--username.*\n$/);
     expect(dcos.requests).toHaveLength(0);
     expect(clusterIds(dir)).toEqual([]);
@@ -212,7 +212,7 @@ describe('cluster setup against DC/OS with authentication on', () => {
 
     const setup = await runCli(['cluster', 'setup', dcos.url], { env: { DCOS_DIR: dir } });
 
-    expect(setup.code, printed(setup)).toBe(2);
+    expect(setup.code, printed(setup)).toBe(1);
     expect(linesOf(setup.stderr)).toHaveLength(1);
     expect(setup.stderr).toContain('--password-file');
     expect(clusterIds(dir)).toEqual([]);

@@ -50,7 +50,7 @@ describe('config show', () => {
     expect(unset.stderr).toBe('Error: core.timeout is not set\n');
 
     const unknown = await runCli(['config', 'show', 'core.nope'], { env: { DCOS_DIR: dir } });
-    expect(unknown.code, printed(unknown)).toBe(2);
+    expect(unknown.code, printed(unknown)).toBe(1);
     expect(unknown.stderr).toMatch(/^Error: unknown config key "core.nope".*\n$/);
   });
 
@@ -108,13 +108,13 @@ describe('config set', () => {
       ['cluster.type', 'kubernetes'],
       /^Error: invalid value for cluster\.type: .*\n$/,
     ],
-  ])('refuses %s with exit 2 and one line, leaving the file byte for byte', async (_what, args, message) => {
+  ])('refuses %s with exit 1 and one line, leaving the file byte for byte', async (_what, args, message) => {
     const { dir, file } = oneCluster();
     const before = readFileSync(file);
 
     const set = await runCli(['config', 'set', ...args], { env: { DCOS_DIR: dir } });
 
-    expect(set.code, printed(set)).toBe(2);
+    expect(set.code, printed(set)).toBe(1);
     expect(set.stderr).toMatch(message);
     expect(linesOf(set.stderr)).toHaveLength(1);
     expect(set.stdout).toBe('');
@@ -128,7 +128,7 @@ describe('config set', () => {
 
     const set = await runCli(['config', 'set', 'core.ssl_verify', missing], { env: { DCOS_DIR: dir } });
 
-    expect(set.code, printed(set)).toBe(2);
+    expect(set.code, printed(set)).toBe(1);
     expect(linesOf(set.stderr)).toEqual([
       `Error: invalid value for core.ssl_verify: cannot read the CA bundle ${missing} (ENOENT)`,
     ]);
@@ -146,7 +146,7 @@ describe('config set', () => {
 
       const set = await runCli(['config', 'set', 'core.ssl_verify', unreadable], { env: { DCOS_DIR: dir } });
 
-      expect(set.code, printed(set)).toBe(2);
+      expect(set.code, printed(set)).toBe(1);
       expect(linesOf(set.stderr)).toHaveLength(1);
       expect(set.stderr).toContain(unreadable);
       expect(readFileSync(file).equals(before)).toBe(true);
@@ -249,7 +249,7 @@ describe('config unset and keys', () => {
     expect(jsonOf(second)).toEqual({ key: 'core.timeout', wasSet: false });
 
     const unknown = await runCli(['config', 'unset', 'core.nope'], { env: { DCOS_DIR: dir } });
-    expect(unknown.code, printed(unknown)).toBe(2);
+    expect(unknown.code, printed(unknown)).toBe(1);
   });
 
   it('lists the settable keys with their environment variables', async () => {

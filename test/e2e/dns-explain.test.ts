@@ -79,9 +79,9 @@ describe('dcos dns explain', () => {
       'unknown source "bogus"',
     ],
     [['dns', 'explain', '--state', FAKE], 'Missing 1 required arg'],
-  ])('exits 2 for bad input: %j', async (args, message) => {
+  ])('exits 1 for bad input: %j', async (args, message) => {
     const result = await runCli(args, { env: env() });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
   });

@@ -122,15 +122,15 @@ describe('dcos dns lookup against a saved state (answered locally)', () => {
     expect(result.stdout).not.toContain('EDNS');
   });
 
-  it('rejects a bad --type, a bad name and --state with --server with exit 2 and one line', async () => {
+  it('rejects a bad --type, a bad name and --state with --server with exit 1 and one line', async () => {
     const badType = await lookup('leader.mesos', '--type', 'MX', '--state', FAKE);
-    expect(badType.code).toBe(2);
+    expect(badType.code).toBe(1);
     expect(badType.stderr).toBe("Error: unsupported --type 'MX'; use one of A, AAAA, SRV, SOA, NS, ANY\n");
     const badName = await lookup('a..mesos', '--state', FAKE);
-    expect(badName.code).toBe(2);
+    expect(badName.code).toBe(1);
     expect(badName.stderr).toBe("Error: 'a..mesos' has an empty label\n");
     const both = await lookup('leader.mesos', '--state', FAKE, '--server', '127.0.0.1');
-    expect(both.code).toBe(2);
+    expect(both.code).toBe(1);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
@@ -216,9 +216,9 @@ describe('dcos dns lookup --server against dcos dns serve', () => {
     );
   });
 
-  it('exits 2 for a bad server address', async () => {
+  it('exits 1 for a bad server address', async () => {
     const result = await lookup('leader.mesos', '--server', '127.0.0.1:70000');
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       "Error: bad --server '127.0.0.1:70000': the port must be 1-65535; use HOST or HOST:PORT\n",
     );

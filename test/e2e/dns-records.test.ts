@@ -86,14 +86,14 @@ describe('dcos dns records', () => {
     ['a state without leader', ['--state', 'NO_LEADER'], /no leader/],
     ['a bad config', ['--state', FAKE, '--config', 'BAD_CONFIG'], /IPSources: unknown source "dns"/],
     ['a bad --ip-sources', ['--state', FAKE, '--ip-sources', 'host,host'], /"host" is listed twice/],
-  ])('%s: one clear error, exit 2', async (_what, args, message) => {
+  ])('%s: one clear error, exit 1', async (_what, args, message) => {
     const files: Record<string, string> = {
       BAD_JSON: tempFile('state.json', '{"leader": '),
       NO_LEADER: tempFile('state.json', '{"slaves": []}'),
       BAD_CONFIG: tempFile('config.json', '{"IPSources": ["dns"]}'),
     };
     const result = await runCli(['dns', 'records', ...args.map((arg) => files[arg] ?? arg)], { env: env() });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);

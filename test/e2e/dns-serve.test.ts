@@ -212,7 +212,7 @@ describe('dcos dns serve: safe defaults', () => {
       ],
       { env: { DCOS_DIR: tempDcosDir() } },
     );
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
       `Error: resolvers: "127.0.0.1:${port}" is this server's own DNS listener (127.0.0.1:${port}); forwarding to it would loop`,
     );
@@ -222,7 +222,7 @@ describe('dcos dns serve: safe defaults', () => {
     const result = await runCli(['dns', 'serve', '--state', FAKE, '--port', '0', '--external'], {
       env: { DCOS_DIR: tempDcosDir() },
     });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain('forwarding names outside "mesos" needs resolvers');
   });
 });

@@ -92,30 +92,30 @@ describe('exit codes and error output', () => {
       ['config', 'set', 'core.timeout', 'soon'],
       /^Error: invalid value for core\.timeout/,
     ],
-  ])('exits 2 with one line for %s', async (_what, args, message) => {
+  ])('exits 1 with one line for %s', async (_what, args, message) => {
     const dir = tempDcosDir();
     seedCluster(dir, 'aaaa1111-0000', { name: 'alpha', url: 'http://127.0.0.1:9', attached: true });
 
     const result = await runCli(args, { env: { DCOS_DIR: dir } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
     expect(linesOf(result.stderr)).toHaveLength(1);
   });
 
-  it('exits 2 for an unknown command', async () => {
+  it('exits 1 for an unknown command', async () => {
     const result = await runCli(['cluster', 'lst'], { env: { DCOS_DIR: tempDcosDir() } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('cluster lst is not a dcos command');
   });
 
-  it('with --json an unknown command is one JSON error line on stderr, exit 2', async () => {
+  it('with --json an unknown command is one JSON error line on stderr, exit 1', async () => {
     const result = await runCli(['cluster', 'lst', '--json'], { env: { DCOS_DIR: tempDcosDir() } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(result.stdout).toBe('');
     expect(linesOf(result.stderr)).toHaveLength(1);
     expect(jsonError(result)).toEqual({
@@ -160,13 +160,13 @@ describe('--json errors', () => {
     ['a bad value', ['config', 'set', 'core.timeout', 'abc', '--json'], 'invalid_value'],
     ['an unknown key', ['config', 'set', 'core.nope', '1', '--json'], 'unknown_key'],
     ['remove without a target', ['cluster', 'remove', '--json'], 'usage'],
-  ])('a usage error (%s) is one JSON line and exit 2', async (_what, args, code) => {
+  ])('a usage error (%s) is one JSON line and exit 1', async (_what, args, code) => {
     const dir = tempDcosDir();
     seedCluster(dir, 'aaaa1111-0000', { name: 'alpha', url: 'http://127.0.0.1:9', attached: true });
 
     const result = await runCli(args, { env: { DCOS_DIR: dir } });
 
-    expect(result.code, printed(result)).toBe(2);
+    expect(result.code, printed(result)).toBe(1);
     expect(jsonError(result).code).toBe(code);
   });
 

@@ -125,21 +125,21 @@ describe('dcos haproxy config', () => {
       /^Error: invalid JSON in stdin at line 1, column \d+: unexpected end of input/,
     ],
     ['not apps', '{"app": {}}', /^Error: stdin: expected Marathon apps: \{"apps":\[\.\.\.\]\}/],
-  ])('a bad apps document (%s) is one clear error, exit 2', async (_what, input, message) => {
+  ])('a bad apps document (%s) is one clear error, exit 1', async (_what, input, message) => {
     const result = await runCli(['haproxy', 'config', '--apps', '-'], { env: env(), input });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
   });
 
-  it('a missing apps file is exit 2 naming it', async () => {
+  it('a missing apps file is exit 1 naming it', async () => {
     const result = await runCli(['haproxy', 'config', '--apps', '/nonexistent/apps.json'], { env: env() });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toBe('Error: cannot read /nonexistent/apps.json: ENOENT\n');
   });
 
-  it('--templates DIR overrides a template; a broken one is exit 2', async () => {
+  it('--templates DIR overrides a template; a broken one is exit 1', async () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, 'HAPROXY_BACKEND_HEAD'),
@@ -158,7 +158,7 @@ describe('dcos haproxy config', () => {
     const broken = await runCli(['haproxy', 'config', '--apps', SERVICE_PORT, '--templates', dir], {
       env: env(),
     });
-    expect(broken.code).toBe(2);
+    expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(
       /^Error: template HAPROXY_FRONTEND_HEAD: unknown placeholder '\{bindAdr\}'/,
     );

@@ -189,7 +189,7 @@ describe('the flags', () => {
     expect(await victimRequests(20)).toEqual(Array(20).fill('SECRET-CONTENT\n'));
     writeFileSync(join(dir, 'SHARED_FRONTEND_APP_TEMPLATES'), 'HAPROXY_BACKEND_HEAD\n');
     const wrong = await runCli(['haproxy', 'config', '--apps', appsFile, '--templates', dir], { env: env() });
-    expect(wrong.code).toBe(2);
+    expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(
       /^Error: SHARED_FRONTEND_APP_TEMPLATES: "HAPROXY_BACKEND_HEAD" is not a template of a shared frontend/,
     );
@@ -205,7 +205,7 @@ describe('the flags', () => {
     const both = await runCli(['haproxy', 'check', join(work, 'any.cfg'), '--allow-app-templates'], {
       env: env(),
     });
-    expect(both.code).toBe(2);
+    expect(both.code).toBe(1);
     expect(both.stderr).toMatch(/^Error: pass a config FILE to check, or --apps/);
   });
 
@@ -245,7 +245,7 @@ describe('the flags', () => {
       /apps may name certificates only in directories the operator allows/,
     );
     const missing = await config(join(certs, 'app.pem'), '--ssl-cert-dir', join(certDir, 'nope'));
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     expect(missing.error).toMatchObject({ message: `--ssl-cert-dir ${join(certDir, 'nope')}: ENOENT` });
   });
 });

@@ -111,11 +111,11 @@ describe('app add: bad input is refused before anything is sent', () => {
       content: JSON.stringify({ cmd: 'sleep 1' }),
       expected: /ID must be set/,
     },
-  ])('$what: exit 2, one line, no request at all', async ({ name, content, expected }) => {
+  ])('$what: exit 1, one line, no request at all', async ({ name, content, expected }) => {
     const server = await marathon();
     const path = file(name, content);
     const result = await dcos(server, ['app', 'add', path]);
-    expect(oneError(result, 2)).toMatch(expected);
+    expect(oneError(result, 1)).toMatch(expected);
     expect(server.requests).toEqual([]);
   });
 
@@ -125,11 +125,11 @@ describe('app add: bad input is refused before anything is sent', () => {
       'many.json',
       JSON.stringify({ id: 'x', cmd: 'sleep 1', cpus: 'a', mem: 'b', instancse: 1 }),
     );
-    const line = oneError(await dcos(server, ['app', 'add', path]), 2);
+    const line = oneError(await dcos(server, ['app', 'add', path]), 1);
     for (const field of ['/cpus', '/mem', '/instancse']) expect(line).toContain(field);
 
     const result = await dcos(server, ['app', 'add', path, '--json']);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(linesOf(result.stderr)).toHaveLength(1);
     const { error } = JSON.parse(result.stderr) as {
@@ -142,16 +142,16 @@ describe('app add: bad input is refused before anything is sent', () => {
 
   it('malformed JSON on stdin: line and column, nothing sent', async () => {
     const server = await marathon();
-    const line = oneError(await dcos(server, ['app', 'add'], '{\n  "id": "x"\n  "cmd": "sleep 1"\n}\n'), 2);
+    const line = oneError(await dcos(server, ['app', 'add'], '{\n  "id": "x"\n  "cmd": "sleep 1"\n}\n'), 1);
     expect(line).toMatch(/^Error: invalid JSON in stdin at line 3, column 3: /);
     expect(server.requests).toEqual([]);
   });
 
-  it('group update with a wrong type or an unknown field: exit 2 naming both, nothing sent', async () => {
+  it('group update with a wrong type or an unknown field: exit 1 naming both, nothing sent', async () => {
     const server = await marathon();
     const line = oneError(
       await dcos(server, ['group', 'update', 'prod', 'dependencies=3', 'enforceRol=true']),
-      2,
+      1,
     );
     expect(line).toMatch(/^Error: invalid update of group \/prod: /);
     expect(line).toContain('/dependencies');
@@ -159,9 +159,9 @@ describe('app add: bad input is refused before anything is sent', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('a missing file: exit 2 naming it, no request', async () => {
+  it('a missing file: exit 1 naming it, no request', async () => {
     const server = await marathon();
-    const line = oneError(await dcos(server, ['app', 'add', join(dir, 'missing.json')]), 2);
+    const line = oneError(await dcos(server, ['app', 'add', join(dir, 'missing.json')]), 1);
     expect(line).toContain('missing.json');
     expect(server.requests).toEqual([]);
   });
@@ -306,16 +306,16 @@ describe('app update', () => {
     { what: 'no =', args: ['cpus'], expected: "'cpus' is not a key=value pair" },
     { what: 'an unknown field', args: ['instancse=3'], expected: "unknown field 'instancse'" },
     { what: 'a wrong type', args: ['cpus=a'], expected: '/cpus: must be number' },
-  ])('$what: exit 2, one line, no PUT', async ({ args, expected }) => {
+  ])('$what: exit 1, one line, no PUT', async ({ args, expected }) => {
     const server = await marathon();
-    const line = oneError(await dcos(server, ['app', 'update', 'myapp', ...args]), 2);
+    const line = oneError(await dcos(server, ['app', 'update', 'myapp', ...args]), 1);
     expect(line).toContain(expected);
     expect(writes(server)).toEqual([]);
   });
 
   it('malformed JSON on stdin: line and column, no PUT', async () => {
     const server = await marathon();
-    const line = oneError(await dcos(server, ['app', 'update', 'myapp'], '{"cpus": 0.5,}'), 2);
+    const line = oneError(await dcos(server, ['app', 'update', 'myapp'], '{"cpus": 0.5,}'), 1);
     expect(line).toMatch(/^Error: invalid JSON in stdin at line 1, column \d+: /);
     expect(writes(server)).toEqual([]);
   });
@@ -457,7 +457,7 @@ describe('group add', () => {
   it('refuses a group whose app has an unknown field, listing its path; nothing sent', async () => {
     const server = await marathon();
     const group = { id: '/g', apps: [{ id: '/g/a', cmd: 'sleep 1', instancse: 2 }] };
-    const line = oneError(await dcos(server, ['group', 'add'], JSON.stringify(group)), 2);
+    const line = oneError(await dcos(server, ['group', 'add'], JSON.stringify(group)), 1);
     expect(line).toContain('/apps/0/instancse');
     expect(server.requests).toEqual([]);
   });

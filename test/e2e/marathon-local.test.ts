@@ -145,7 +145,7 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     expect((await show('shell')).tasksRunning).toBe(10);
   });
 
-  it('shows a task by a unique prefix of its id; an ambiguous prefix exits 2 listing the candidates', async () => {
+  it('shows a task by a unique prefix of its id; an ambiguous prefix exits 1 listing the candidates', async () => {
     const tasks = await tasksOf('/shell');
     const wanted = tasks[0] as Task;
     const prefix = wanted.id.slice(0, wanted.id.indexOf('-') + 9);
@@ -153,14 +153,14 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     expect((await json<Task>(['task', 'show', prefix])).id).toBe(wanted.id);
 
     const ambiguous = await dcos(['task', 'show', 'shell.instance-']);
-    expect(ambiguous.code, printed(ambiguous)).toBe(2);
+    expect(ambiguous.code, printed(ambiguous)).toBe(1);
     expect(ambiguous.stdout).toBe('');
     expect(linesOf(ambiguous.stderr)).toHaveLength(1);
     expect(ambiguous.stderr).toMatch(/^Error: task id 'shell\.instance-' matches 10 tasks: /);
     for (const task of tasks) expect(ambiguous.stderr).toContain(task.id);
 
     const asJson = await dcos(['task', 'show', 'shell.instance-', '--json']);
-    expect(asJson.code).toBe(2);
+    expect(asJson.code).toBe(1);
     const error = JSON.parse(asJson.stderr) as { error: { code: string; details: { candidates: string[] } } };
     expect(error.error.code).toBe('ambiguous_task');
     expect(error.error.details.candidates.sort()).toEqual(tasks.map((task) => task.id).sort());
@@ -287,10 +287,10 @@ describe('dcos marathon against dcos local: the seed shell app', () => {
     expect(tooFar.code, printed(tooFar)).toBe(1);
     expect(tooFar.stderr).toBe(`Error: application /shell only has ${versions.length} version(s)\n`);
     const positive = await dcos(['app', 'show', 'shell', '--app-version', '2']);
-    expect(positive.code, printed(positive)).toBe(2);
+    expect(positive.code, printed(positive)).toBe(1);
     expect(positive.stderr).toBe('Error: relative versions must be negative: 2\n');
     const zero = await dcos(['app', 'version', 'list', 'shell', '--max-count', '0']);
-    expect(zero.code, printed(zero)).toBe(2);
+    expect(zero.code, printed(zero)).toBe(1);
   });
 
   it('app kill --scale --host kills only the tasks on that host and lowers instances by as many', async () => {
@@ -467,7 +467,7 @@ describe('dcos marathon against dcos local: groups', () => {
     expect((await show('/grp/a')).tasksRunning).toBe(1);
 
     const badFactor = await dcos(['group', 'scale', '/grp', 'lots']);
-    expect(badFactor.code).toBe(2);
+    expect(badFactor.code).toBe(1);
 
     const remove = await dcos(['group', 'remove', '/grp', '--wait']);
     expect(remove.code, printed(remove)).toBe(0);

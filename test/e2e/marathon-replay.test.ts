@@ -127,7 +127,7 @@ describe.concurrent('dcos marathon app list | show | version list (DCOS_URL clus
     expect(tooFar.code, printed(tooFar)).toBe(1);
     expect(tooFar.stderr).toBe('Error: application /myapp only has 2 version(s)\n');
     const bad = await dcos(['app', 'show', 'myapp', '--app-version', 'yesterday']);
-    expect(bad.code, printed(bad)).toBe(2);
+    expect(bad.code, printed(bad)).toBe(1);
     expect(linesOf(bad.stderr)).toHaveLength(1);
   });
 
@@ -138,7 +138,7 @@ describe.concurrent('dcos marathon app list | show | version list (DCOS_URL clus
     );
     expect(await json(['app', 'version', 'list', 'myapp'])).toEqual(VERSIONS);
     const zero = await dcos(['app', 'version', 'list', 'myapp', '--max-count', '0']);
-    expect(zero.code, printed(zero)).toBe(2);
+    expect(zero.code, printed(zero)).toBe(1);
     expect(zero.stderr).toBe('Error: --max-count must be a positive number\n');
   });
 

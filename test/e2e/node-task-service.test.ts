@@ -149,10 +149,10 @@ describe('dcos node log', () => {
       `Error: agent '${agents[0]!.slice(0, -1)}9' not found; closest: ${[...agents].sort().join(', ')}\n`,
     );
     const both = await dcos(['node', 'log', '--leader', '--mesos-id', agents[0]!]);
-    expect(both.code, printed(both)).toBe(2);
+    expect(both.code, printed(both)).toBe(1);
     expect(both.stderr).toBe('Error: unable to use --leader and --mesos-id at the same time\n');
     const neither = await dcos(['node', 'log']);
-    expect(neither.code, printed(neither)).toBe(2);
+    expect(neither.code, printed(neither)).toBe(1);
   });
 
   it('--follow prints a new line within 2 s and exits 130 on SIGINT', async () => {

@@ -85,7 +85,7 @@ describe('dcos package against a Cosmos replaying recorded responses', () => {
     const installs = cosmos.calls('install').length;
     const bad = optionsFile(dcosDir, 'bad.json', { nginx: { instances: 'two' } });
     const result = await pkg('install', 'nginx', '--options', bad, '--yes');
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\/nginx\/instances: must be (integer|number)/);
     expect(cosmos.calls('install')).toHaveLength(installs);
   });
@@ -107,7 +107,7 @@ describe('dcos package against a Cosmos replaying recorded responses', () => {
       }),
     );
     const mismatch = await pkg('install', 'nginx', '--yes');
-    expect(mismatch.code).toBe(2);
+    expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toMatch(/\/nginx\/cpus: .*0\.01/);
 
     cosmos.reply(

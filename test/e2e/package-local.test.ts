@@ -85,7 +85,7 @@ describe('dcos package against dcos local (Cosmos)', () => {
   it('an invalid option value gives the field path and reason, and installs nothing', async () => {
     const bad = optionsFile(dcosDir, 'bad.json', { service: { instances: -1 }, web: { message: 42 } });
     const result = await pkg('install', 'hello-web', '--options', bad, '--yes');
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\/service\/instances: must be >= 0/);
     expect(result.stderr).toMatch(/\/web\/message: must be string/);
     expect(jsonOf<unknown[]>(await pkg('list', '--json'))).toEqual([]);

@@ -132,10 +132,10 @@ describe('dcos package without a cluster', () => {
     expect(stored).toEqual({ web: { message: 'rendered offline' }, service: { instances: 2 } });
   });
 
-  it('an invalid option value names the field and the reason: exit 2', async () => {
+  it('an invalid option value names the field and the reason: exit 1', async () => {
     const options = optionsFile(dcosDir, 'bad.json', { service: { instances: 'three', colour: 'red' } });
     const result = await pkg('describe', 'hello-web', '--render', '--options', options);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/\/service\/instances: must be integer/);
     expect(result.stderr).toMatch(/\/service\/colour/);
@@ -157,7 +157,7 @@ describe('dcos package without a cluster', () => {
     const path = join(dcosDir, 'broken.json');
     writeFileSync(path, '{"web": {"message": "x",}}');
     const broken = await pkg('describe', 'hello-web', '--render', '--options', path);
-    expect(broken.code).toBe(2);
+    expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/line 1, column \d+/);
   });
 
@@ -169,7 +169,7 @@ describe('dcos package without a cluster', () => {
       '--options',
       optionsFile(dcosDir, 'bad2.json', { web: 5 }),
     );
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/\/web: must be object/);
 
     const install = await pkg('install', 'hello-web', '--yes');
@@ -177,7 +177,7 @@ describe('dcos package without a cluster', () => {
     expect(install.stderr).toMatch(/no cluster is attached/);
 
     const noTerminal = await pkg('install', 'hello-web');
-    expect(noTerminal.code).toBe(2);
+    expect(noTerminal.code).toBe(1);
     expect(noTerminal.stderr).toMatch(/--yes/);
   });
 });

@@ -81,7 +81,7 @@ describe('cluster setup against a DC/OS cluster with a self-signed certificate',
       env: { DCOS_DIR: dir },
     });
 
-    expect(setup.code, printed(setup)).toBe(2);
+    expect(setup.code, printed(setup)).toBe(1);
     expect(setup.stderr).toMatch(/^Error: .*--insecure.*\n$/);
     expect(setup.stderr).toContain('--ca-certs');
     expect(clusterIds(dir)).toEqual([]);
@@ -99,7 +99,7 @@ describe('cluster setup against a DC/OS cluster with a self-signed certificate',
       env: { DCOS_DIR: dir },
     });
 
-    expect(setup.code, printed(setup)).toBe(2);
+    expect(setup.code, printed(setup)).toBe(1);
     expect(linesOf(setup.stderr)).toEqual([expect.stringMatching(/^Error: cannot read the CA bundle /)]);
     expect(setup.stderr).toContain(path);
     expect(clusterIds(dir)).toEqual([]);
@@ -115,7 +115,7 @@ describe('cluster setup against a DC/OS cluster with a self-signed certificate',
       env: { DCOS_DIR: dir },
     });
 
-    expect(setup.code, printed(setup)).toBe(2);
+    expect(setup.code, printed(setup)).toBe(1);
     expect(linesOf(setup.stderr)).toEqual([`Error: ${path} is not a PEM certificate`]);
     expect(clusterIds(dir)).toEqual([]);
   });

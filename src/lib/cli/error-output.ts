@@ -49,7 +49,8 @@ export interface RenderOptions {
 
 /**
  * The one place that turns any thrown value into what the user sees and the exit code:
- * 0 ok, 1 failure, 2 usage error, 130 interrupted. Stack traces only with --verbose. Messages carry server
+ * 0 ok, 1 for every failure (usage errors included, as the DC/OS CLI exits), 130 interrupted. Stack traces only
+ * with --verbose. Messages carry server
  * text (reasons, field errors): control characters in it are shown escaped, never sent to the terminal.
  */
 export function renderError(error: unknown, options: RenderOptions): RenderedError {
@@ -62,10 +63,11 @@ export function renderError(error: unknown, options: RenderOptions): RenderedErr
     ({ code, message, exitCode, details, debug } = error);
     if (options.canForce && error.forceHint) message += error.forceHint;
   } else if (oclifExit(error) !== undefined) {
-    // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
+    // oclif's parser errors (unknown flag, missing argument, bad option: 2) and unknown commands (127) are usage
+    // errors; the DC/OS CLI exits 1 for those as for any failure.
     const exit = oclifExit(error) as number;
-    exitCode = exit === 127 ? 2 : exit;
-    code = exitCode === 2 ? 'usage' : 'failed';
+    exitCode = exit === 0 ? 0 : 1;
+    code = exit === 2 || exit === 127 ? 'usage' : 'failed';
     message = oneLine((error as Error).message ?? String(error));
   } else {
     code = 'internal';

@@ -73,7 +73,7 @@ export function mesosState(input: unknown): MesosState {
 }
 
 export function invalidState(message: string): DcosError {
-  return new DcosError(message, { code: 'invalid_state', exitCode: 2 });
+  return new DcosError(message, { code: 'invalid_state' });
 }
 
 export function parseMesosState(input: unknown): MesosState {

@@ -127,7 +127,7 @@ export class HaproxyProcess {
     if (Buffer.byteLength(options.masterSocket) > MAX_SOCKET_PATH) {
       throw new DcosError(
         `master socket path is too long for a Unix socket (${Buffer.byteLength(options.masterSocket)} > ${MAX_SOCKET_PATH} bytes): ${options.masterSocket}`,
-        { code: 'usage', exitCode: 2 },
+        { code: 'usage' },
       );
     }
     this.spawn = options.spawn ?? nodeSpawn;

@@ -35,7 +35,7 @@ export class CosmosError extends DcosError {
 
 /**
  * Options that do not fit the package's config schema: every field with its reason, nothing installed.
- * A usage error (exit 2) whichever manager found it, since the fix is in the user's options file or answers.
+ * A usage error whichever manager found it, since the fix is in the user's options file or answers.
  */
 export function invalidOptionsError(packageName: string, problems: readonly OptionProblem[]): UsageError {
   const listed = problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');

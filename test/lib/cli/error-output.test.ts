@@ -11,7 +11,7 @@ describe('renderError', () => {
   it('maps our error classes to exit codes 1, 2 and 130', () => {
     expect(renderError(new DcosError('boom'), human).exitCode).toBe(1);
     expect(renderError(new ConfigError('bad file'), human).exitCode).toBe(1);
-    expect(renderError(new UsageError('bad flag'), human).exitCode).toBe(2);
+    expect(renderError(new UsageError('bad flag'), human).exitCode).toBe(1);
     expect(renderError(new InterruptedError(), human).exitCode).toBe(130);
   });
 
@@ -19,9 +19,9 @@ describe('renderError', () => {
     const parser = Object.assign(new Error('Nonexistent flag: --nope\nSee more help with --help'), {
       oclif: { exit: 2 },
     });
-    expect(renderError(parser, human)).toEqual({ exitCode: 2, text: 'Error: Nonexistent flag: --nope\n' });
+    expect(renderError(parser, human)).toEqual({ exitCode: 1, text: 'Error: Nonexistent flag: --nope\n' });
     const notFound = Object.assign(new Error('Run dcos help'), { oclif: { exit: 127 } });
-    expect(renderError(notFound, human).exitCode).toBe(2);
+    expect(renderError(notFound, human).exitCode).toBe(1);
   });
 
   it('prints one line without a stack unless --verbose', () => {

@@ -51,7 +51,7 @@ describe('readCredentials', () => {
     );
     expect(error.message).toContain(file);
     expect(error.message).toContain('ENOENT');
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
   });
 
   it('rejects an empty password file', async () => {
@@ -128,7 +128,7 @@ describe('completeCredentials', () => {
         UsageError,
       );
       expect(error.code).toBe('credentials_required');
-      expect(error.exitCode).toBe(2);
+      expect(error.exitCode).toBe(1);
       expect(error.message).toMatch(/^prod needs a login: /);
       expect(error.message).toContain('--password-file');
     },

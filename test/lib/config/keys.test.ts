@@ -42,7 +42,7 @@ describe('keyDefinition / unknown keys', () => {
   it('rejects an unknown key with a UsageError coded unknown_key that lists the valid keys', () => {
     const error = thrownBy(() => keyDefinition('core.dcos_ur'), UsageError);
     expect(error.code).toBe('unknown_key');
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.message).toContain('"core.dcos_ur"');
     expect(error.details).toMatchObject({ key: 'core.dcos_ur' });
     expect((error.details as { validKeys: string[] }).validKeys).toContain('core.dcos_url');
@@ -404,7 +404,7 @@ describe('effectiveSettings (flag > env > file)', () => {
     const error = thrownBy(() => effectiveSettings(file, { [variable]: value }), UsageError);
     expect(error).toBeInstanceOf(DcosError);
     expect(error.code).toBe('invalid_env');
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.message).toMatch(new RegExp(`^invalid ${variable}: `));
     expect(error.details).toEqual({ variable });
   });

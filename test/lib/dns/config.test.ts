@@ -25,7 +25,7 @@ function configError(
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).code).toBe('invalid_config');
-    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as UsageError).exitCode).toBe(1);
     return (error as Error).message;
   }
   throw new Error(`accepted ${JSON.stringify(input)}`);
@@ -331,7 +331,7 @@ describe('serveDnsConfig: safe defaults for dns serve', () => {
       serve(...args);
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
-      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).exitCode).toBe(1);
       return (error as Error).message;
     }
     throw new Error('accepted');

@@ -71,7 +71,7 @@ describe('checkAppDefinition', () => {
   ])('refuses %s (usage error)', async (_what, value, message) => {
     const error = await rejectionOf(checkAppDefinition(value, 'app.json'), UsageError);
     expect(error.message).toBe(message);
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
   });
 
   it('lists every field the schema rejects, in the message and the details', async () => {
@@ -218,7 +218,7 @@ describe('resolveTaskIds', () => {
 
   it('an ambiguous prefix is a usage error listing the candidates', () => {
     const error = thrownBy(() => resolveTaskIds(tasks, ['shell.instance-a']), UsageError);
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.code).toBe('ambiguous_task');
     expect(error.message).toBe(
       "task id 'shell.instance-a' matches 2 tasks: shell.instance-aaa1._app.1, shell.instance-aaa2._app.1; give more of the id",

@@ -51,7 +51,7 @@ describe('readDefinition: sources', () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const error = await failure(readDefinition(undefined, { stdin }));
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.message).toBe(
       'refusing to read the application definition from a terminal; pass a file or pipe it: dcos marathon app add < app.json',
     );

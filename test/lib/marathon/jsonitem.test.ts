@@ -8,7 +8,7 @@ function usageError(fn: () => unknown): UsageError {
     fn();
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as UsageError).exitCode).toBe(1);
     return error as UsageError;
   }
   throw new Error('expected a UsageError');

@@ -156,7 +156,7 @@ describe('dcos node log over the Mesos files API', () => {
     );
   });
 
-  it('rejects --component, --filter and -o json as usage errors (exit 2) before reading anything', async () => {
+  it('rejects --component, --filter and -o json as usage errors (exit 1) before reading anything', async () => {
     writeFileSync(masterLog, lines('master', 3));
     for (const [request, text] of [
       [{ component: 'dcos-marathon' }, '--component needs the DC/OS logging API'],
@@ -167,7 +167,7 @@ describe('dcos node log over the Mesos files API', () => {
       master.requests.length = 0;
       const error = await rejection(run({ leader: true }, request));
       expect(error).toBeInstanceOf(UsageError);
-      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).exitCode).toBe(1);
       expect((error as UsageError).message).toContain(text);
       // Only the capability probe and the component log's 404: the files API was not read.
       const paths = master.requests.map((entry) => entry.path.split('?')[0]);

@@ -428,7 +428,7 @@ describe('CosmosPackageManager errors', () => {
       }),
       UsageError,
     );
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.code).toBe('invalid_options');
     const problems = [
       { path: '/port', message: 'expected integer, found string' },

@@ -174,7 +174,7 @@ describe('resolveOptions', () => {
       UsageError,
     );
     expect(error.code).toBe('invalid_options');
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(1);
     expect(error.message).toBe(
       'options for helloworld are invalid: /name: must be string; /port: must be integer',
     );
