@@ -6,7 +6,7 @@ import { DcosError, InterruptedError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import { escapeControlCharacters } from '../text.js';
 import { renderError } from './error-output.js';
-import { formatJson } from './output.js';
+import { formatJson, type JsonStyle } from './output.js';
 
 /** For --verbose: why a stored secret is not sent (never the secret itself). */
 function credentialNotice(cluster: ResolvedCluster): string {
@@ -136,9 +136,16 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
   }
 
   /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
+  /** The DC/OS CLI's JSON layout for this command (`go` or `python`), or `ours` for commands it lacks. */
+  static jsonStyle: JsonStyle = 'ours';
+
+  protected get jsonStyle(): JsonStyle {
+    return (this.constructor as typeof DcosCommand).jsonStyle;
+  }
+
   protected async render(data: unknown, human: () => Promise<void> | void): Promise<void> {
     // Straight to stdout: this.log runs a megabyte of JSON through util.format and console.
-    if (this.json) process.stdout.write(`${formatJson(data)}\n`);
+    if (this.json) process.stdout.write(`${formatJson(data, this.jsonStyle)}\n`);
     else await human();
   }
 

@@ -51,8 +51,38 @@ export async function formatTable<Row>(
     .join('\n');
 }
 
-export function formatJson(data: unknown): string {
+/**
+ * How a command's JSON looks, byte for byte, since scripts and the DC/OS CLI's own tests compare it:
+ * - `go`: the DC/OS CLI's Go commands (encoding/json's MarshalIndent): 4-space indent, keys in the order given,
+ *   `<`, `>`, `&`, U+2028 and U+2029 escaped;
+ * - `python`: its Python commands (`json.dumps(sort_keys=True, indent=2)`): 2-space indent, keys sorted at every
+ *   level, non-ASCII escaped as `\uXXXX`;
+ * - `ours`: commands the DC/OS CLI does not have: 2-space indent, keys as given.
+ */
+export type JsonStyle = 'go' | 'python' | 'ours';
+
+export function formatJson(data: unknown, style: JsonStyle = 'ours'): string {
+  if (style === 'go') {
+    return JSON.stringify(data, null, 4).replace(/[<>&\u2028\u2029]/g, unicodeEscape);
+  }
+  if (style === 'python') {
+    // eslint-disable-next-line no-control-regex
+    return JSON.stringify(sortKeys(data), null, 2).replace(/[^\u0000-\u007f]/g, unicodeEscape);
+  }
   return JSON.stringify(data, null, 2);
+}
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const source = value as Record<string, unknown>;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(source).sort()) sorted[key] = sortKeys(source[key]);
+  return sorted;
 }
 
 export async function formatYaml(data: unknown): Promise<string> {

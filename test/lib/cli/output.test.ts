@@ -54,3 +54,20 @@ describe('colorEnabled', () => {
     expect(colorEnabled(tty, { TERM: 'dumb' })).toBe(false);
   });
 });
+
+describe('formatJson styles', () => {
+  const data = { b: 1, a: { d: 'é<>&', c: [2, { z: 1, y: 2 }] } };
+
+  it("'go' is MarshalIndent: 4 spaces, keys as given, HTML characters escaped", () => {
+    expect(formatJson(data, 'go')).toBe(
+      '{\n    "b": 1,\n    "a": {\n        "d": "é\\u003c\\u003e\\u0026",\n        "c": [\n            2,\n            {\n                "z": 1,\n                "y": 2\n            }\n        ]\n    }\n}',
+    );
+  });
+
+  it("'python' is json.dumps(sort_keys=True, indent=2): sorted at every level, non-ASCII escaped", () => {
+    expect(formatJson(data, 'python')).toBe(
+      '{\n  "a": {\n    "c": [\n      2,\n      {\n        "y": 2,\n        "z": 1\n      }\n    ],\n    "d": "\\u00e9<>&"\n  },\n  "b": 1\n}',
+    );
+    expect(formatJson(data)).toBe(JSON.stringify(data, null, 2));
+  });
+});
