@@ -19,6 +19,8 @@ export class DcosError extends Error {
   readonly details: unknown;
   readonly debug: string | undefined;
   readonly forceHint: string | undefined;
+  /** Lines of our own printed after the `Error:` line, as the DC/OS CLI prints some errors over two lines. */
+  readonly moreLines: string[] = [];
 
   constructor(message: string, options: DcosErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

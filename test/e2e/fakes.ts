@@ -217,6 +217,7 @@ export function seedCluster(
     attached?: boolean;
     basicAuth?: { username: string; password: string };
     marathonUrl?: string;
+    sslVerify?: string;
   },
 ): string {
   const dir = clusterDir(dcosDir, id);
@@ -228,7 +229,7 @@ export function seedCluster(
     '',
     '[core]',
     `dcos_url = ${JSON.stringify(settings.url)}`,
-    'ssl_verify = "true"',
+    `ssl_verify = ${JSON.stringify(settings.sslVerify ?? 'true')}`,
   ];
   if (settings.token) lines.push(`dcos_acs_token = ${JSON.stringify(settings.token)}`);
   if (settings.basicAuth) {

@@ -125,6 +125,30 @@ describe('exit codes and error output', () => {
   });
 });
 
+describe('401 and 403: the DC/OS CLI lines, where and why only with --verbose', () => {
+  it.each([
+    [401, 'Error: authentication failed, please run `dcos auth login`\n'],
+    [403, 'Error: you are not authorized to perform this operation\n'],
+  ])('%i', async (status, expected) => {
+    const dcos = await startFakeDcos();
+    servers.push(dcos);
+    dcos.routes['GET /service/marathon/v2/apps'] = () => ({
+      status,
+      json: { title: 'No', description: 'the server says why', code: 'ERR_X' },
+    });
+    const dir = tempDcosDir();
+    seedCluster(dir, dcos.clusterId, { name: 'dcos', url: dcos.url, token: 'tok', attached: true });
+    const result = await runCli(['marathon', 'app', 'list'], { env: { DCOS_DIR: dir } });
+    expect(result.code, printed(result)).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(expected);
+    const verbose = await runCli(['marathon', 'app', 'list', '--verbose'], { env: { DCOS_DIR: dir } });
+    expect(verbose.stderr).toContain(
+      `detail: GET /service/marathon/v2/apps at ${dcos.url} answered ${status}: the server says why`,
+    );
+  });
+});
+
 describe('--json errors', () => {
   it('a failure is one JSON line on stderr, stdout empty, exit 1', async () => {
     const port = await closedPort();

@@ -14,6 +14,7 @@ import {
   mode,
   printed,
   readClusterToml,
+  seedCluster,
   startFakeDcosHttps,
   type FakeDcos,
 } from './fakes.js';
@@ -118,5 +119,38 @@ describe('cluster setup against a DC/OS cluster with a self-signed certificate',
     expect(setup.code, printed(setup)).toBe(1);
     expect(linesOf(setup.stderr)).toEqual([`Error: ${path} is not a PEM certificate`]);
     expect(clusterIds(dir)).toEqual([]);
+  });
+});
+
+describe('commands against a cluster whose certificate is not trusted: the DC/OS CLI texts', () => {
+  function seeded(sslVerify: string): Record<string, string> {
+    const dir = tempDcosDir();
+    seedCluster(dir, dcos.clusterId, { name: 'secure', url: dcos.url, attached: true, sslVerify });
+    dcos.routes['GET /service/marathon/v2/apps'] = () => ({ json: { apps: [] } });
+    return { DCOS_DIR: dir };
+  }
+
+  it('fails with its two lines when the certificate is not trusted', async () => {
+    const list = await runCli(['marathon', 'app', 'list'], { env: seeded('true') });
+    expect(list.code, printed(list)).toBe(1);
+    expect(list.stdout).toBe('');
+    expect(list.stderr).toBe(
+      "Error: An SSL error occurred. To configure your SSL settings, please run: 'dcos config set core.ssl_verify <value>'\n" +
+        '<value>: Whether to verify SSL certs for HTTPS or path to certs. Valid values are a path to a CA_BUNDLE, True (will then use system CA certificates), or False (will then send insecure requests).\n',
+    );
+    const verbose = await runCli(['marathon', 'app', 'list', '--verbose'], { env: seeded('true') });
+    expect(verbose.stderr).toMatch(
+      /detail: TLS verification failed for https:\/\/127\.0\.0\.1:\d+ .*--ca-certs/,
+    );
+  });
+
+  it('says nothing about core.ssl_verify false unless --verbose, as the DC/OS CLI', async () => {
+    const env = seeded('false');
+    const list = await runCli(['marathon', 'app', 'list', '--json'], { env });
+    expect(list.code, printed(list)).toBe(0);
+    expect(list.stdout).toBe('[]\n');
+    expect(list.stderr).toBe('');
+    const verbose = await runCli(['marathon', 'app', 'list', '--json', '--verbose'], { env });
+    expect(verbose.stderr).toContain('Warning: TLS certificates are not verified for this cluster');
   });
 });

@@ -49,7 +49,12 @@ export default class ClusterSetup extends DcosCommand<typeof ClusterSetup> {
         noCheck: flags['no-check'],
         interactive: isInteractive(),
       },
-      { store: this.store(), hooks: this.clientHooks(), confirm: confirmPrompt },
+      {
+        store: this.store(),
+        // Setting up with --insecure is the one moment an unverified cluster is worth a warning by default.
+        hooks: { ...this.clientHooks(), warn: (message: string) => this.warnLine(message) },
+        confirm: confirmPrompt,
+      },
     );
     await this.render(result, () => {
       const version = result.version ? ` ${result.version}` : '';

@@ -117,9 +117,18 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     return {
       signal: this.abortController.signal,
       userAgent: `dcos-cli/${this.config.version}`,
-      warn: (message: string) => this.warnLine(message),
+      // The DC/OS CLI says nothing about core.ssl_verify false; we say it with --verbose.
+      warn: (message: string) => this.verboseNote(`Warning: ${message}`),
       ...(this.verbose ? { log: (line: string) => this.stderrLine(line) } : {}),
     };
+  }
+
+  /**
+   * What we add to a DC/OS command's output (a confirmation, a timing, a tip): on stderr and only with --verbose,
+   * since scripts rely on the DC/OS CLI's exact, often silent, output.
+   */
+  protected verboseNote(message: string): void {
+    if (this.verbose) this.stderrLine(message);
   }
 
   /** A note for stderr that may carry server text (a task id, a package's notes), escaped like `log`. */
@@ -135,7 +144,6 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     super.log(escapeControlCharacters(message, { keepLineBreaks: true }), ...args);
   }
 
-  /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
   /** The DC/OS CLI's JSON layout for this command (`go` or `python`), or `ours` for commands it lacks. */
   static jsonStyle: JsonStyle = 'ours';
 
@@ -143,6 +151,7 @@ export abstract class DcosCommand<T extends typeof Command> extends Command {
     return (this.constructor as typeof DcosCommand).jsonStyle;
   }
 
+  /** Prints `data` as JSON with --json, otherwise runs the human renderer. */
   protected async render(data: unknown, human: () => Promise<void> | void): Promise<void> {
     // Straight to stdout: this.log runs a megabyte of JSON through util.format and console.
     if (this.json) process.stdout.write(`${formatJson(data, this.jsonStyle)}\n`);

@@ -81,6 +81,7 @@ export function renderError(error: unknown, options: RenderOptions): RenderedErr
     return { exitCode, text: `${JSON.stringify({ error: body })}\n` };
   }
   let text = `Error: ${escapeControlCharacters(message)}\n`;
+  if (error instanceof DcosError) for (const line of error.moreLines) text += `${line}\n`;
   if (options.verbose) {
     if (debug) text += `  detail: ${escapeControlCharacters(debug)}\n`;
     // The stack starts with the message, so it needs the same care; its own lines stay lines.

@@ -22,8 +22,8 @@ export class HttpError extends DcosError {
   readonly body: unknown;
 
   constructor(failure: HttpFailure) {
-    const { message, code, details, forceHint } = describeHttpFailure(failure);
-    super(message, { code, details, ...(forceHint ? { forceHint } : {}) });
+    const { message, code, details, forceHint, debug } = describeHttpFailure(failure);
+    super(message, { code, details, ...(forceHint ? { forceHint } : {}), ...(debug ? { debug } : {}) });
     this.name = 'HttpError';
     this.status = failure.status;
     this.method = failure.method;
@@ -105,6 +105,8 @@ export function describeHttpFailure(failure: HttpFailure): {
   code: string;
   details?: unknown;
   forceHint?: string;
+  /** Where and why, for --verbose: the DC/OS CLI's own texts for 401 and 403 say neither. */
+  debug?: string;
 } {
   const { status, method, url, body } = failure;
   const reason = serverMessage(body);
@@ -113,12 +115,14 @@ export function describeHttpFailure(failure: HttpFailure): {
     case 401:
       return {
         code: 'unauthorized',
-        message: `authentication failed at ${originOf(url)}${reason ? ` (${reason})` : ''}; run \`dcos auth login\``,
+        message: 'authentication failed, please run `dcos auth login`',
+        debug: `${where} at ${originOf(url)} answered 401${reason ? `: ${reason}` : ''}`,
       };
     case 403:
       return {
         code: 'forbidden',
-        message: `not allowed: ${where}${reason ? ` (${reason})` : ''}; ask a cluster administrator for permission`,
+        message: 'you are not authorized to perform this operation',
+        debug: `${where} at ${originOf(url)} answered 403${reason ? `: ${reason}` : ''}; a cluster administrator can grant it`,
       };
     case 404:
       return { code: 'not_found', message: reason ?? `not found: ${where}` };
@@ -217,14 +221,20 @@ export function describeNetworkFailure(error: unknown, url: string, timeoutSecon
     );
   }
   if (codes.some((code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
-    return new NetworkError(
+    // The DC/OS CLI's two lines, word for word; what failed, and for whom, is the --verbose detail.
+    const failure = new NetworkError(
       'tls',
       url,
-      `TLS verification failed for ${origin}; pass the cluster's CA with --ca-certs, or ` +
+      "An SSL error occurred. To configure your SSL settings, please run: 'dcos config set core.ssl_verify <value>'",
+      `TLS verification failed for ${origin} (${debug}); pass the cluster's CA with --ca-certs, or ` +
         '`dcos config set core.ssl_verify <ca-file>` (--insecure skips verification)',
-      debug,
       error,
     );
+    failure.moreLines.push(
+      '<value>: Whether to verify SSL certs for HTTPS or path to certs. Valid values are a path to a CA_BUNDLE, ' +
+        'True (will then use system CA certificates), or False (will then send insecure requests).',
+    );
+    return failure;
   }
   if (has('UND_ERR_CONNECT_TIMEOUT')) {
     return new NetworkError('connect_timeout', url, `timed out connecting to ${origin}`, debug, error);

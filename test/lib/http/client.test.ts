@@ -745,7 +745,7 @@ describe('HttpClient requests and responses', () => {
     });
     const error = await rejection(client({ baseUrl: api.url }).stream('/v2/events'));
     expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).message).toContain('(no events for you)');
+    expect((error as HttpError).debug).toContain(': no events for you');
   });
 });
 

@@ -18,23 +18,27 @@ function failure(status: number, body: unknown, method = 'PUT') {
 }
 
 describe('describeHttpFailure', () => {
-  it('401 names the origin and tells the user to log in', () => {
+  it("401 is the DC/OS CLI's line; where and why are the --verbose detail", () => {
     const described = describeHttpFailure(
       failure(401, { title: 'Unauthorized', description: 'token expired' }),
     );
     expect(described.code).toBe('unauthorized');
-    expect(described.message).toBe(
-      'authentication failed at https://dcos.example.test (token expired); run `dcos auth login`',
+    expect(described.message).toBe('authentication failed, please run `dcos auth login`');
+    expect(described.debug).toBe(
+      'PUT /service/marathon/v2/apps/web at https://dcos.example.test answered 401: token expired',
     );
-    expect(describeHttpFailure(failure(401, '')).message).toContain('dcos auth login');
+    expect(describeHttpFailure(failure(401, '')).message).toBe(
+      'authentication failed, please run `dcos auth login`',
+    );
   });
 
-  it('403 asks for permission', () => {
+  it("403 is the DC/OS CLI's line; the server's reason is the --verbose detail", () => {
     const described = describeHttpFailure(failure(403, { message: 'no access to /prod' }));
-    expect(described).toMatchObject({ code: 'forbidden' });
-    expect(described.message).toBe(
-      'not allowed: PUT /service/marathon/v2/apps/web (no access to /prod); ask a cluster administrator for permission',
-    );
+    expect(described).toMatchObject({
+      code: 'forbidden',
+      message: 'you are not authorized to perform this operation',
+    });
+    expect(described.debug).toContain('answered 403: no access to /prod');
   });
 
   it('404 uses the server message when there is one', () => {
@@ -207,13 +211,13 @@ describe('describeNetworkFailure', () => {
     expect(describeNetworkFailure(aggregate, url).kind).toBe('refused');
   });
 
-  it('maps certificate errors to kind tls and points at --ca-certs', () => {
+  it('maps certificate errors to kind tls; the --verbose detail points at --ca-certs', () => {
     for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
       const error = describeNetworkFailure(coded(code), url);
       expect(error.kind).toBe('tls');
       expect(error.code).toBe('network_tls');
-      expect(error.message).toContain('--ca-certs');
-      expect(error.message).toContain('https://dcos.example.test:8443');
+      expect(error.debug).toContain('--ca-certs');
+      expect(error.debug).toContain('https://dcos.example.test:8443');
     }
   });
 

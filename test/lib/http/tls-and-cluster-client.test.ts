@@ -61,15 +61,19 @@ function lastRequest(): RecordedRequest | undefined {
 }
 
 describe('TLS with a self-signed certificate', () => {
-  it('is rejected by default with a NetworkError of kind tls that mentions --ca-certs', async () => {
+  it("is rejected by default with the DC/OS CLI's SSL error, --ca-certs in the --verbose detail", async () => {
     const before = https.requests.length;
     const error = await rejection(client({ baseUrl: https.url }).get('/v2/info'));
     expect(error).toBeInstanceOf(NetworkError);
     const failure = error as NetworkError;
     expect(failure.kind).toBe('tls');
     expect(failure.code).toBe('network_tls');
-    expect(failure.message).toContain('--ca-certs');
-    expect(failure.message).toContain(https.url);
+    expect(failure.message).toBe(
+      "An SSL error occurred. To configure your SSL settings, please run: 'dcos config set core.ssl_verify <value>'",
+    );
+    expect(failure.moreLines).toEqual([expect.stringMatching(/^<value>: Whether to verify SSL certs/)]);
+    expect(failure.debug).toContain('--ca-certs');
+    expect(failure.debug).toContain(https.url);
     expect(failure.debug).toContain('SELF_SIGNED');
     expect(https.requests.length).toBe(before);
   });
