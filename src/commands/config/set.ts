@@ -18,9 +18,10 @@ export default class ConfigSet extends DcosCommand<typeof ConfigSet> {
 
   async run() {
     const result = await setSetting(this.store(), await this.cluster(), this.args.key, this.args.value);
+    // Silent like the DC/OS CLI: scripts check for an empty output.
     await this.render(result, () => {
-      this.log(`${result.key} set to ${result.value}.`);
-      for (const key of result.cleared) this.log(`${key} removed: it belonged to the old URL.`);
+      this.verboseNote(`${result.key} set to ${result.value}.`);
+      for (const key of result.cleared) this.verboseNote(`${key} removed: it belonged to the old URL.`);
     });
     return result;
   }

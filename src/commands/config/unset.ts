@@ -10,8 +10,9 @@ export default class ConfigUnset extends DcosCommand<typeof ConfigUnset> {
 
   async run() {
     const result = await unsetSetting(this.store(), await this.cluster(), this.args.key);
+    // Silent like the DC/OS CLI: scripts check for an empty output.
     await this.render(result, () =>
-      this.log(result.wasSet ? `${result.key} removed.` : `${result.key} was not set.`),
+      this.verboseNote(result.wasSet ? `${result.key} removed.` : `${result.key} was not set.`),
     );
     return result;
   }
